@@ -1,0 +1,2 @@
+/* placeholder: cookie.c is being written. */
+typedef int mg_placeholder_cookie;

@@ -1,0 +1,2 @@
+/* placeholder: device.c is being written. */
+typedef int mg_placeholder_device;

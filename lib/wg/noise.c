@@ -1,0 +1,2 @@
+/* placeholder: noise.c is being written. */
+typedef int mg_placeholder_noise;

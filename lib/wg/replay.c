@@ -1,0 +1,2 @@
+/* placeholder: replay.c is being written. */
+typedef int mg_placeholder_replay;
