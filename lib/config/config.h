@@ -82,6 +82,10 @@ struct mg_rule_config {
 struct mg_config {
 	char source[MG_CONFIG_PATH_LEN]; /* file name, or "<embedded>" */
 
+	/* Instance name: the EAL --file-prefix, so the telemetry socket is
+	 * /var/run/dpdk/<instance>/dpdk_telemetry.v2 and several gateways can share a machine. */
+	char instance[MG_CONFIG_NAME_LEN];
+
 	/* EAL and lcores */
 	char *eal_args[MG_CONFIG_MAX_EAL_ARGS]; /* extra EAL arguments, owned */
 	unsigned int n_eal_args;
