@@ -1,0 +1,31 @@
+# Thin wrapper over meson/ninja and the test and demo scripts. Every target installs what it needs.
+BUILD ?= build
+MESON_OPTS ?=
+
+.PHONY: all deps build test unit integration demo bench compare clean
+
+all: build
+
+deps:
+	bash scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+unit: build
+	bash tests/run.sh --unit-only $(BUILD)
+
+integration: build
+	MESHGATE=$(BUILD)/app/meshgate/meshgate bash tests/integration/run_all.sh
+
+test: build
+	bash tests/run.sh $(BUILD)
+
+demo: build
+	MESHGATE=$(BUILD)/app/meshgate/meshgate bash scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)
