@@ -22,6 +22,11 @@ enum mg_config_limits {
 	MG_CONFIG_ERR_LEN = 512,
 };
 
+enum mg_config_key_sizes {
+	MG_CONFIG_KEY_LEN = 32,     /* X25519 keys and preshared keys */
+	MG_CONFIG_KEY_B64_LEN = 45, /* standard base64 of 32 bytes (44 chars) plus NUL */
+};
+
 enum mg_port_role {
 	MG_PORT_ROLE_MESH = 1 << 0,     /* carries WireGuard from clients and other nodes */
 	MG_PORT_ROLE_INTERNET = 1 << 1, /* carries translated traffic to and from the internet */
@@ -137,7 +142,9 @@ struct mg_config {
 /* Fill cfg with the built-in defaults (every value documented in conf/meshgate.conf). */
 void mg_config_defaults(struct mg_config *cfg);
 
-/* Parse and validate a file. On error returns -1 and writes "FILE:LINE: KEY: reason" to err. */
+/* Parse and validate a file. cfg is overwritten (defaults first, then the file), so it must not
+ * hold a loaded config. On error returns -1, leaves cfg holding only defaults (nothing to free)
+ * and writes "FILE:LINE: KEY: reason" to err. */
 int mg_config_load_file(struct mg_config *cfg, const char *path, char *err, size_t errlen);
 
 /* Same for text in memory; name stands in for the file name in messages. */
@@ -151,10 +158,17 @@ const char *mg_config_embedded_default(void);
  * fresh key (mode 0600). Returns -1 with a message on failure. */
 int mg_config_resolve_private_key(struct mg_config *cfg, char *err, size_t errlen);
 
+/* Release what cfg owns (peers, eal_args) and wipe all key material in it. */
 void mg_config_free(struct mg_config *cfg);
 
-/* Helpers shared with the CLI and tests. */
+/* Helpers shared with the CLI and tests. All return 0 on success, -1 on malformed input. */
+/* "a.b.c.d/len": strict dotted quad, len 0..32; host bits are kept as written. */
 int mg_config_parse_prefix(const char *text, struct mg_prefix *out);
+/* "a.b.c.d" into host byte order. */
+int mg_config_parse_addr(const char *text, uint32_t *out_host);
+/* WireGuard's standard base64 (44 chars, padded) into exactly 32 bytes. */
 int mg_config_parse_key(const char *base64, uint8_t out[32]);
+/* 32 bytes into standard base64, as `wg` prints keys. */
+int mg_config_format_key(const uint8_t key[32], char out[MG_CONFIG_KEY_B64_LEN]);
 
 #endif /* MG_CONFIG_H */
