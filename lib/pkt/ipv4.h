@@ -44,14 +44,26 @@ struct mg_pkt_ipv4_info {
 
 /* Validate the IPv4 packet at p (len bytes available, L2 already stripped). Returns OK, FRAGMENT
  * (MF set or offset != 0: L3 fields of *info valid, L4 not looked at) or the reason for a drop.
- * TCP, UDP and ICMP must carry their minimal header (TCP data offset within 5..l4_len/4, UDP
- * length within 8..l4_len); other protocols are returned OK with only L3 fields set. The TTL is
- * reported, not judged: forwarding code calls mg_pkt_ipv4_dec_ttl. */
+ * Only TCP, UDP and ICMP are supported (the protocols NAT44 translates): they must carry their
+ * minimal header (TCP data offset within 5..l4_len/4, UDP length within 8..l4_len); any other
+ * protocol returns UNSUPPORTED_PROTO with the L3 fields of *info set. A header shorter than its
+ * IHL says is TRUNCATED. The TTL is reported, not judged: forwarding calls mg_pkt_ipv4_dec_ttl,
+ * whose false return the caller counts as TTL_EXPIRED. */
 enum mg_pkt_verdict mg_pkt_ipv4_parse(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info);
 
 /* Decrement the TTL of a validated header, updating the checksum incrementally (RFC 1624).
  * Returns false and leaves the header untouched when TTL <= 1: the caller drops the packet and
  * answers ICMP time exceeded (mg_pkt_icmp_error, type 11 code 0). */
 bool mg_pkt_ipv4_dec_ttl(struct rte_ipv4_hdr *ip);
+
+/* True when addr_be (network order) can be the source of a packet we answer or forward: not in
+ * 0/8 ("this network"), 127/8 (loopback), 224/4 (multicast) or 240/4 (reserved, broadcast). */
+static inline bool
+mg_pkt_ipv4_unicast_src(uint32_t addr_be)
+{
+	uint8_t first = ((const uint8_t *)&addr_be)[0];
+
+	return first != 0 && first != 127 && first < 224;
+}
 
 #endif /* MG_PKT_IPV4_H */

@@ -12,7 +12,7 @@
 	/* IPv4 header */                                                        \
 	X(TRUNCATED, "truncated packet")                                         \
 	X(BAD_VERSION, "IP version is not 4")                                    \
-	X(BAD_IHL, "IPv4 header length below 20 bytes or beyond the packet")    \
+	X(BAD_IHL, "IPv4 header length below 20 bytes")                         \
 	X(BAD_TOTAL_LEN, "IPv4 total length inconsistent with the buffer")      \
 	X(BAD_HDR_CSUM, "bad IPv4 header checksum")                             \
 	X(FRAGMENT, "IPv4 fragment")                                             \
@@ -44,7 +44,7 @@ enum mg_pkt_verdict {
 /* Human-readable reason ("unknown verdict" when out of range); static storage, never NULL. */
 const char *mg_pkt_verdict_str(enum mg_pkt_verdict v);
 
-/* Short identifier of the reason, e.g. "bad_hdr_csum", for telemetry counter names. */
+/* The enum suffix of the reason, e.g. "BAD_HDR_CSUM", for telemetry keys ("UNKNOWN" if out of range). */
 const char *mg_pkt_verdict_name(enum mg_pkt_verdict v);
 
 #endif /* MG_PKT_VERDICT_H */

@@ -1,0 +1,147 @@
+/* IPv4 validation (RFC 791, RFC 1812 5.2.2) and TTL decrement for forwarded packets.
+ *
+ * Works on byte buffers that may be unaligned: header fields are read through DPDK's packed
+ * structs or byte access, never through aligned casts.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "csum.h"
+#include "icmp.h"
+#include "ipv4.h"
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static enum mg_pkt_verdict
+parse_tcp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
+{
+	uint16_t doff;
+
+	if (info->l4_len < MG_PKT_TCP_HDR_MIN)
+		return MG_PKT_VERDICT_BAD_L4_HDR;
+	doff = (uint16_t)((l4[12] >> 4) * 4);
+	if (doff < MG_PKT_TCP_HDR_MIN || doff > info->l4_len)
+		return MG_PKT_VERDICT_BAD_TCP_DOFF;
+	info->src_port = rd16(l4);
+	info->dst_port = rd16(l4 + 2);
+	info->tcp_flags = l4[13];
+	info->l4_hdr_len = doff;
+	return MG_PKT_VERDICT_OK;
+}
+
+static enum mg_pkt_verdict
+parse_udp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
+{
+	uint16_t ulen;
+
+	if (info->l4_len < MG_PKT_UDP_HDR_LEN)
+		return MG_PKT_VERDICT_BAD_L4_HDR;
+	/* Like Linux udp_rcv: the UDP length may be shorter than the IP payload, never longer. */
+	ulen = rd16(l4 + 4);
+	if (ulen < MG_PKT_UDP_HDR_LEN || ulen > info->l4_len)
+		return MG_PKT_VERDICT_BAD_UDP_LEN;
+	info->src_port = rd16(l4);
+	info->dst_port = rd16(l4 + 2);
+	info->l4_hdr_len = MG_PKT_UDP_HDR_LEN;
+	return MG_PKT_VERDICT_OK;
+}
+
+static enum mg_pkt_verdict
+parse_icmp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
+{
+	if (info->l4_len < MG_PKT_ICMP_HDR_LEN)
+		return MG_PKT_VERDICT_BAD_L4_HDR;
+	info->icmp_type = l4[0];
+	info->icmp_code = l4[1];
+	info->l4_hdr_len = MG_PKT_ICMP_HDR_LEN;
+	/* Echo request/reply: the identifier plays the port for NAT. */
+	if (l4[0] == MG_PKT_ICMP_ECHO_REQUEST || l4[0] == MG_PKT_ICMP_ECHO_REPLY) {
+		info->src_port = rd16(l4 + 4);
+		info->dst_port = info->src_port;
+	}
+	return MG_PKT_VERDICT_OK;
+}
+
+/* Version, lengths and checksum of the header itself; fills the L3 part of *info. */
+static enum mg_pkt_verdict
+parse_l3(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
+{
+	uint16_t hdr_len, total;
+
+	if (len < MG_PKT_IPV4_HDR_MIN)
+		return MG_PKT_VERDICT_TRUNCATED;
+	if ((p[0] >> 4) != 4)
+		return MG_PKT_VERDICT_BAD_VERSION;
+	hdr_len = (uint16_t)((p[0] & 0x0f) * 4);
+	if (hdr_len < MG_PKT_IPV4_HDR_MIN)
+		return MG_PKT_VERDICT_BAD_IHL;
+	if (hdr_len > len)
+		return MG_PKT_VERDICT_TRUNCATED;
+	total = rd16(p + 2);
+	if (total < hdr_len || total > len)
+		return MG_PKT_VERDICT_BAD_TOTAL_LEN;
+	/* A correct header sums to 0xffff (RFC 1071 verification). */
+	if (rte_raw_cksum(p, hdr_len) != 0xffff)
+		return MG_PKT_VERDICT_BAD_HDR_CSUM;
+
+	memcpy(&info->src_be, p + 12, 4);
+	memcpy(&info->dst_be, p + 16, 4);
+	info->hdr_len = hdr_len;
+	info->total_len = total;
+	info->l4_len = (uint16_t)(total - hdr_len);
+	info->frag_off = rd16(p + 6);
+	info->ttl = p[8];
+	info->proto = p[9];
+	return MG_PKT_VERDICT_OK;
+}
+
+enum mg_pkt_verdict
+mg_pkt_ipv4_parse(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
+{
+	enum mg_pkt_verdict v;
+	const uint8_t *l4;
+
+	memset(info, 0, sizeof(*info));
+	v = parse_l3(p, len, info);
+	if (v != MG_PKT_VERDICT_OK)
+		return v;
+	if (info->frag_off & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+		return MG_PKT_VERDICT_FRAGMENT;
+
+	l4 = p + info->hdr_len;
+	switch (info->proto) {
+	case IPPROTO_TCP:
+		return parse_tcp(l4, info);
+	case IPPROTO_UDP:
+		return parse_udp(l4, info);
+	case IPPROTO_ICMP:
+		return parse_icmp(l4, info);
+	default:
+		return MG_PKT_VERDICT_UNSUPPORTED_PROTO;
+	}
+}
+
+bool
+mg_pkt_ipv4_dec_ttl(struct rte_ipv4_hdr *ip)
+{
+	uint16_t old_w, new_w, sum;
+
+	if (ip->time_to_live <= 1)
+		return false;
+	/* TTL shares its 16-bit checksum word with the protocol byte. */
+	memcpy(&old_w, &ip->time_to_live, sizeof(old_w));
+	ip->time_to_live--;
+	memcpy(&new_w, &ip->time_to_live, sizeof(new_w));
+	sum = ip->hdr_checksum;
+	mg_csum_replace16(&sum, old_w, new_w);
+	ip->hdr_checksum = sum;
+	return true;
+}
