@@ -1,0 +1,199 @@
+/* NAT44 internals shared by the files of lib/nat: table keys, session and mapping slots, timer
+ * and peer lists, port pools, and the parsed view of a packet's L4 header.
+ *
+ * Not installed: only lib/nat includes it. Indices (uint32_t) link slots; NAT_NIL ends a list.
+ */
+#ifndef MG_NAT_INTERNAL_H
+#define MG_NAT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+
+#include "nat.h"
+
+enum nat_limits {
+	NAT_NIL = UINT32_MAX,           /* end of an index list */
+	NAT_NAME_MAX = 24,              /* rte_hash names are "<name>_x" within RTE_HASH_NAMESIZE */
+	NAT_RECLAIM_TABLE_BUDGET = 8,   /* expired sessions freed to make room when the table is full */
+	NAT_RECLAIM_PEER_SCAN = 64,     /* sessions of one peer examined when it is at its limit */
+};
+
+/* Timer classes: each has one fixed timeout, so a list kept in touch order is in expiry order. */
+enum nat_timer_class {
+	NAT_TIMER_UDP,
+	NAT_TIMER_TCP_EST,
+	NAT_TIMER_TCP_TRANS,
+	NAT_TIMER_ICMP,
+	NAT_TIMER_COUNT
+};
+
+/* ICMP types NAT handles beyond echo (rte_icmp.h in 22.11 names only echo). */
+enum nat_icmp_type {
+	NAT_ICMP_DEST_UNREACH = 3,
+	NAT_ICMP_TIME_EXCEEDED = 11,
+	NAT_ICMP_PARAM_PROBLEM = 12,
+	NAT_ICMP_ERROR_MIN_EMBEDDED_L4 = 8, /* bytes of the embedded L4 header an error must carry */
+};
+
+/* Protocols with their own public port space. */
+enum nat_proto_idx { NAT_PROTO_TCP, NAT_PROTO_UDP, NAT_PROTO_ICMP, NAT_PROTO_COUNT };
+
+/* TCP segments seen on a session (RFC 5382 state tracking). */
+enum nat_tcp_seen {
+	NAT_TCP_SYN_OUT = 1 << 0,
+	NAT_TCP_SYN_IN = 1 << 1,
+	NAT_TCP_EST = 1 << 2,    /* ACK out after the SYN in: three-way handshake done */
+	NAT_TCP_FIN_OUT = 1 << 3,
+	NAT_TCP_FIN_IN = 1 << 4,
+	NAT_TCP_RST = 1 << 5,
+};
+
+/* Keys hold addresses and ports in network order, exactly as in the packet; pads are zero. */
+struct nat_okey {                /* session, client side: 5-tuple plus the peer */
+	uint32_t peer_id;
+	uint32_t src_addr, dst_addr;
+	uint16_t src_port, dst_port; /* ICMP echo: identifier, 0 */
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
+struct nat_ikey {                /* session, internet side: the public_ip is implied */
+	uint32_t remote_addr;
+	uint16_t remote_port;        /* ICMP echo: 0 */
+	uint16_t public_port;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
+struct nat_mkey {                /* mapping: one inner endpoint of one peer (EIM) */
+	uint32_t peer_id;
+	uint32_t src_addr;
+	uint16_t src_port;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+struct nat_session {
+	struct nat_okey okey;
+	uint16_t public_port;        /* network order */
+	uint8_t timer_class;
+	uint8_t tcp_seen;            /* enum nat_tcp_seen bits */
+	uint32_t mapping;
+	uint32_t t_prev, t_next;     /* timer list of timer_class; t_next also links the free list */
+	uint32_t p_prev, p_next;     /* sessions of the same peer */
+	uint64_t expire_ns;
+};
+
+struct nat_mapping {
+	struct nat_mkey mkey;
+	uint16_t public_port;        /* network order */
+	uint32_t nsessions;
+	uint32_t next_free;
+};
+
+struct nat_peer {
+	uint32_t nsessions;
+	uint32_t limit;              /* 0: the instance default */
+	uint32_t head;               /* first session of the peer list */
+};
+
+struct nat_list {
+	uint32_t head, tail;
+};
+
+struct nat_port_wait {
+	uint64_t ready_ns;           /* reusable from this time on */
+	uint16_t port;               /* host order */
+};
+
+/* Public ports of one protocol: an array of ports usable now (random pick, swap-remove) and a FIFO
+ * of freed ports waiting out the reuse delay (FIFO order = free order = ready order). */
+struct nat_port_pool {
+	uint16_t *avail;
+	uint32_t navail;
+	struct nat_port_wait *wait;
+	uint32_t wait_head, wait_count;
+};
+
+struct mg_nat {
+	struct rte_hash *out_h, *in_h, *map_h;
+	struct nat_session *sessions;
+	struct nat_mapping *mappings;
+	struct nat_peer *peers;
+	uint32_t sess_free, map_free;      /* free-list heads */
+	uint32_t max_sessions, max_peers, default_peer_limit;
+	uint32_t public_ip;                /* network order */
+	uint16_t port_lo;
+	uint32_t nports;
+	uint64_t timeout_ns[NAT_TIMER_COUNT];
+	uint64_t reuse_delay_ns;
+	uint64_t rng;
+	uint64_t last_now;                 /* latest clock seen, for mg_nat_flush_peer */
+	struct nat_list timers[NAT_TIMER_COUNT];
+	struct nat_port_pool pools[NAT_PROTO_COUNT];
+	struct mg_nat_stats st;            /* written only by the owner, with relaxed stores */
+	char name[NAT_NAME_MAX + 1];
+};
+
+/* Parsed L4 view of a packet for one direction: `own` is the field on the gateway's side (source
+ * port out, destination port in; the ICMP echo identifier both ways), `remote` the other port. */
+struct nat_l4 {
+	uint8_t proto;                     /* IPPROTO_TCP / UDP / ICMP */
+	uint8_t tcp_flags;
+	uint8_t icmp_type;
+	uint16_t *own;
+	uint16_t remote;                   /* network order; 0 for ICMP */
+	uint16_t *csum;                    /* L4 checksum field */
+};
+
+/* Single writer: a relaxed store keeps a racy reader from seeing a torn value, at no cost. */
+static inline void
+nat_count(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
+static inline void
+nat_gauge_set(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, v, __ATOMIC_RELAXED);
+}
+
+static inline int
+nat_proto_idx(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? NAT_PROTO_TCP :
+	       proto == IPPROTO_UDP ? NAT_PROTO_UDP : NAT_PROTO_ICMP;
+}
+
+/* nat_port.c */
+int nat_ports_init(struct mg_nat *nat, int socket_id);
+void nat_ports_free(struct mg_nat *nat);
+int nat_port_take(struct mg_nat *nat, int pidx, uint64_t now_ns, uint16_t *port);
+void nat_port_release(struct mg_nat *nat, int pidx, uint16_t port, uint64_t now_ns);
+
+/* nat_session.c */
+struct nat_session *nat_session_find_out(struct mg_nat *nat, const struct nat_okey *k,
+					 uint64_t now_ns);
+struct nat_session *nat_session_find_in(struct mg_nat *nat, const struct nat_ikey *k,
+					uint64_t now_ns);
+enum mg_nat_result nat_session_create(struct mg_nat *nat, const struct nat_okey *k,
+				      uint64_t now_ns, struct nat_session **out);
+void nat_session_touch(struct mg_nat *nat, struct nat_session *s, uint64_t now_ns);
+void nat_tcp_track(struct nat_session *s, uint8_t flags, bool outbound);
+
+/* nat_pkt.c */
+enum mg_nat_result nat_l4_parse(struct rte_ipv4_hdr *ip, uint32_t len, bool outbound,
+				struct nat_l4 *l4);
+void nat_rewrite(struct rte_ipv4_hdr *ip, const struct nat_l4 *l4, rte_be32_t *addr,
+		 uint32_t new_addr, uint16_t new_port);
+static inline uint32_t
+nat_ihl(const struct rte_ipv4_hdr *ip)
+{
+	return (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+}
+
+#endif /* MG_NAT_INTERNAL_H */

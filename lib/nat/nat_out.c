@@ -1,0 +1,110 @@
+/* NAT44 client-to-internet direction: the fast path (mg_nat_out_lookup, a session hit) and the
+ * slow path (mg_nat_out_create, after the exit policy allowed the flow).
+ *
+ * Both rewrite the source to the public address and port of the session's mapping; neither
+ * touches the packet unless it returns MG_NAT_OK.
+ */
+#include <netinet/in.h>
+
+#include <rte_icmp.h>
+#include <rte_tcp.h>
+
+#include "nat_internal.h"
+
+static bool
+icmp_echo(uint8_t type)
+{
+	return type == RTE_IP_ICMP_ECHO_REQUEST || type == RTE_IP_ICMP_ECHO_REPLY;
+}
+
+/* Parse and build the session key; ICMP other than echo is not translated outbound. */
+static enum mg_nat_result
+out_key(const struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip, uint32_t len,
+	struct nat_l4 *l4, struct nat_okey *k)
+{
+	enum mg_nat_result r;
+
+	if (unlikely(peer_id >= nat->max_peers))
+		return MG_NAT_ERR_BAD_PEER;
+	r = nat_l4_parse(ip, len, true, l4);
+	if (unlikely(r != MG_NAT_OK))
+		return r;
+	if (l4->proto == IPPROTO_ICMP && !icmp_echo(l4->icmp_type))
+		return MG_NAT_ERR_UNSUPPORTED;
+	*k = (struct nat_okey){
+		.peer_id = peer_id,
+		.src_addr = ip->src_addr,
+		.dst_addr = ip->dst_addr,
+		.src_port = *l4->own,
+		.dst_port = l4->remote,
+		.proto = l4->proto,
+	};
+	return MG_NAT_OK;
+}
+
+static void
+out_translate(struct mg_nat *nat, struct nat_session *s, struct rte_ipv4_hdr *ip,
+	      const struct nat_l4 *l4, uint64_t now_ns)
+{
+	if (l4->proto == IPPROTO_TCP)
+		nat_tcp_track(s, l4->tcp_flags, true);
+	nat_session_touch(nat, s, now_ns);
+	nat_rewrite(ip, l4, &ip->src_addr, nat->public_ip, s->public_port);
+}
+
+enum mg_nat_result
+mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip, uint32_t len,
+		  uint64_t now_ns)
+{
+	struct nat_session *s;
+	struct nat_okey k;
+	struct nat_l4 l4;
+	enum mg_nat_result r = out_key(nat, peer_id, ip, len, &l4, &k);
+
+	if (likely(r == MG_NAT_OK)) {
+		s = nat_session_find_out(nat, &k, now_ns);
+		if (likely(s != NULL))
+			out_translate(nat, s, ip, &l4, now_ns);
+		else
+			r = MG_NAT_MISS;
+	}
+	nat_count(&nat->st.out_lookup[r]);
+	return r;
+}
+
+/* Only a bare SYN opens a TCP session (RFC 5382); only an echo request opens an ICMP one. */
+static enum mg_nat_result
+may_open(const struct nat_l4 *l4)
+{
+	const uint8_t mask = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG;
+
+	if (l4->proto == IPPROTO_TCP && (l4->tcp_flags & mask) != RTE_TCP_SYN_FLAG)
+		return MG_NAT_ERR_TCP_NOT_SYN;
+	if (l4->proto == IPPROTO_ICMP && l4->icmp_type != RTE_IP_ICMP_ECHO_REQUEST)
+		return MG_NAT_ERR_UNSUPPORTED;
+	return MG_NAT_OK;
+}
+
+enum mg_nat_result
+mg_nat_out_create(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip, uint32_t len,
+		  uint64_t now_ns)
+{
+	struct nat_session *s = NULL;
+	struct nat_okey k;
+	struct nat_l4 l4;
+	enum mg_nat_result r = out_key(nat, peer_id, ip, len, &l4, &k);
+
+	if (r == MG_NAT_OK) {
+		/* Two packets of a new flow in one burst: the second finds the first's session. */
+		s = nat_session_find_out(nat, &k, now_ns);
+		if (s == NULL) {
+			r = may_open(&l4);
+			if (r == MG_NAT_OK)
+				r = nat_session_create(nat, &k, now_ns, &s);
+		}
+		if (r == MG_NAT_OK)
+			out_translate(nat, s, ip, &l4, now_ns);
+	}
+	nat_count(&nat->st.out_create[r]);
+	return r;
+}
