@@ -108,7 +108,7 @@ struct mg_config {
 	/* wireguard */
 	uint8_t private_key[32];
 	char private_key_file[MG_CONFIG_PATH_LEN]; /* created with a fresh key if absent */
-	bool has_private_key;         /* set when private_key came inline */
+	bool has_private_key;         /* private_key holds the key: inline, or after resolve */
 	uint16_t listen_port;
 	uint16_t tunnel_mtu;          /* inner MTU; MSS is clamped to it */
 	bool open_mode;               /* any key may connect */
