@@ -31,7 +31,8 @@
 	X(UNKNOWN_INDEX, "unknown index")                       \
 	X(WRONG_STATE, "wrong handshake state")                 \
 	X(PEERS_FULL, "peers full")                             \
-	X(INVALID_DH, "invalid DH result")
+	X(INVALID_DH, "invalid DH result")                      \
+	X(NO_INDEX, "no free local index")
 
 enum mg_wg_drop_reason {
 #define MG_WG_DROP_ENUM(name, str) MG_WG_DROP_##name,
