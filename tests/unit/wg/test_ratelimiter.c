@@ -1,0 +1,164 @@
+/* Unit tests of the per-source handshake rate limiter (lib/wg/ratelimiter.c), on a made-up clock.
+ *
+ * Expected counts follow from the token-bucket definition: a source may send `burst` packets at
+ * once, then one per 1/rate seconds; sources are independent; a full table refuses new sources
+ * until an entry has been idle for more than a second.
+ */
+#include <arpa/inet.h>
+
+#include <CUnit/Basic.h>
+
+#include "ratelimiter.h"
+
+#define MS 1000000ULL
+#define T0 (1000ULL * 1000 * MS) /* 1000 s: any clock origin will do */
+
+static uint32_t ip(uint32_t host_order)
+{
+	return htonl(host_order);
+}
+
+static unsigned allowed_of(struct mg_ratelimiter *rl, uint32_t src, unsigned tries, uint64_t now)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < tries; i++)
+		n += mg_ratelimiter_allow(rl, src, now);
+	return n;
+}
+
+static void test_create_rejects_zero(void)
+{
+	CU_ASSERT_PTR_NULL(mg_ratelimiter_create(0, 5, 10));
+	CU_ASSERT_PTR_NULL(mg_ratelimiter_create(20, 0, 10));
+	CU_ASSERT_PTR_NULL(mg_ratelimiter_create(20, 5, 0));
+}
+
+static void test_burst_then_refusal(void)
+{
+	struct mg_ratelimiter *rl = mg_ratelimiter_create(20, 5, 16);
+	struct mg_ratelimiter_stats st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+	CU_ASSERT_EQUAL(allowed_of(rl, ip(0xc0000201), 5, T0), 5);
+	CU_ASSERT_FALSE(mg_ratelimiter_allow(rl, ip(0xc0000201), T0));
+	CU_ASSERT_FALSE(mg_ratelimiter_allow(rl, ip(0xc0000201), T0 + 49 * MS));
+	mg_ratelimiter_stats_get(rl, &st);
+	CU_ASSERT_EQUAL(st.allowed, 5);
+	CU_ASSERT_EQUAL(st.limited, 2);
+	CU_ASSERT_EQUAL(st.entries, 1);
+	CU_ASSERT_EQUAL(st.capacity, 16);
+	mg_ratelimiter_destroy(rl);
+}
+
+static void test_refill_at_rate(void)
+{
+	struct mg_ratelimiter *rl = mg_ratelimiter_create(20, 5, 16);
+	uint32_t a = ip(0xc0000201);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+	CU_ASSERT_EQUAL(allowed_of(rl, a, 5, T0), 5);
+	/* 20/s: one packet of credit every 50 ms. */
+	CU_ASSERT_EQUAL(allowed_of(rl, a, 3, T0 + 50 * MS), 1);
+	CU_ASSERT_EQUAL(allowed_of(rl, a, 3, T0 + 150 * MS), 2);
+	/* Steady 20/s over 0.5 s of 1 ms steps: 10 packets. */
+	unsigned n = 0;
+	for (uint64_t t = T0 + 151 * MS; t <= T0 + 650 * MS; t += MS)
+		n += mg_ratelimiter_allow(rl, a, t);
+	CU_ASSERT_EQUAL(n, 10);
+	/* Credit is capped at the burst however long the source was quiet (0.9 s < idle). */
+	CU_ASSERT_EQUAL(allowed_of(rl, a, 10, T0 + 1550 * MS), 5);
+	mg_ratelimiter_destroy(rl);
+}
+
+static void test_sources_independent(void)
+{
+	struct mg_ratelimiter *rl = mg_ratelimiter_create(20, 5, 16);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+	CU_ASSERT_EQUAL(allowed_of(rl, ip(0xc0000201), 10, T0), 5);
+	CU_ASSERT_EQUAL(allowed_of(rl, ip(0xc0000202), 10, T0), 5);
+	CU_ASSERT_EQUAL(allowed_of(rl, ip(0xc6336401), 10, T0), 5);
+	CU_ASSERT_EQUAL(allowed_of(rl, ip(0xc0000201), 1, T0 + 50 * MS), 1);
+	mg_ratelimiter_destroy(rl);
+}
+
+static void test_full_table(void)
+{
+	struct mg_ratelimiter *rl = mg_ratelimiter_create(20, 5, 4);
+	struct mg_ratelimiter_stats st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+	for (uint32_t i = 1; i <= 4; i++)
+		CU_ASSERT_TRUE(mg_ratelimiter_allow(rl, ip(0xcb007100 + i), T0));
+	CU_ASSERT_FALSE(mg_ratelimiter_allow(rl, ip(0xcb007105), T0));
+	/* Known sources still pass while the table is full. */
+	CU_ASSERT_TRUE(mg_ratelimiter_allow(rl, ip(0xcb007101), T0 + 100 * MS));
+	/* Idle for exactly one second is not yet "more than a second". */
+	CU_ASSERT_FALSE(mg_ratelimiter_allow(rl, ip(0xcb007105), T0 + 1000 * MS));
+	mg_ratelimiter_stats_get(rl, &st);
+	CU_ASSERT_EQUAL(st.table_full, 2);
+	CU_ASSERT_EQUAL(st.entries, 4);
+	CU_ASSERT_EQUAL(st.recycled, 0);
+	/* Sources 2..4 have been idle > 1 s at T0 + 1001 ms: one is recycled for the newcomer. */
+	CU_ASSERT_TRUE(mg_ratelimiter_allow(rl, ip(0xcb007105), T0 + 1001 * MS));
+	mg_ratelimiter_stats_get(rl, &st);
+	CU_ASSERT_TRUE(st.recycled >= 1);
+	CU_ASSERT_TRUE(st.entries <= 4);
+	CU_ASSERT_EQUAL(st.table_full, 2);
+	mg_ratelimiter_destroy(rl);
+}
+
+/* Many sources, recycling under churn: live entries must keep their state through deletions. */
+static void test_churn_keeps_live_entries(void)
+{
+	enum { CAP = 1000 };
+	struct mg_ratelimiter *rl = mg_ratelimiter_create(1, 2, CAP);
+	struct mg_ratelimiter_stats st;
+	unsigned n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+	for (uint32_t i = 0; i < CAP; i++)
+		CU_ASSERT_EQUAL(allowed_of(rl, ip(0x64400000 + i), 3, T0), 2);
+	CU_ASSERT_FALSE(mg_ratelimiter_allow(rl, ip(0x64410000), T0));
+	/* Sources 0..499 stay busy (refused: 0.9 s of credit < 1 s per packet). */
+	n = 0;
+	for (uint32_t i = 0; i < CAP / 2; i++)
+		n += mg_ratelimiter_allow(rl, ip(0x64400000 + i), T0 + 900 * MS);
+	CU_ASSERT_EQUAL(n, 0);
+	/* At 1.5 s, sources 500..999 are idle: 500 newcomers fit, the 501st does not. */
+	n = 0;
+	for (uint32_t i = 0; i < CAP / 2; i++)
+		n += mg_ratelimiter_allow(rl, ip(0x64410000 + i), T0 + 1500 * MS);
+	CU_ASSERT_EQUAL(n, CAP / 2);
+	CU_ASSERT_FALSE(mg_ratelimiter_allow(rl, ip(0x64420000), T0 + 1500 * MS));
+	/* Busy sources were found again, not re-created: 1.5 s of credit is one packet, not two. */
+	for (uint32_t i = 0; i < CAP / 2; i++)
+		CU_ASSERT_EQUAL(allowed_of(rl, ip(0x64400000 + i), 2, T0 + 1500 * MS), 1);
+	mg_ratelimiter_stats_get(rl, &st);
+	CU_ASSERT_EQUAL(st.entries, CAP);
+	CU_ASSERT_EQUAL(st.recycled, CAP / 2);
+	CU_ASSERT_EQUAL(st.table_full, 2);
+	mg_ratelimiter_destroy(rl);
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("ratelimiter", NULL, NULL);
+	CU_add_test(s, "create rejects zero arguments", test_create_rejects_zero);
+	CU_add_test(s, "burst then refusal", test_burst_then_refusal);
+	CU_add_test(s, "refill at the rate", test_refill_at_rate);
+	CU_add_test(s, "sources are independent", test_sources_independent);
+	CU_add_test(s, "full table", test_full_table);
+	CU_add_test(s, "churn keeps live entries", test_churn_keeps_live_entries);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
