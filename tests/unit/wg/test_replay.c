@@ -129,9 +129,8 @@ static void test_against_model(void)
 
 		if (r < 60)
 			c = greatest + rand_r(&seed) % 64;           /* mostly forward */
-		else if (r < 99)
-			c = greatest > 9000 ? greatest - 9000 : 0;
-			c += (uint64_t)(rand_r(&seed) % 9000);
+		else if (r < 99)                                      /* around the old edge */
+			c = (greatest > 9000 ? greatest - 9000 : 0) + (uint64_t)(rand_r(&seed) % 9000);
 		else
 			c = greatest + rand_r(&seed) % 20000;        /* occasional jumps */
 		if (c >= SPAN)
