@@ -373,10 +373,12 @@ static int load(struct mg_config *cfg, config_t *tree, int read_ok, const char *
 		if (config_error_type(tree) == CONFIG_ERR_FILE_IO)
 			snprintf(err, errlen, "%s: cannot read: %s", name, strerror(saved_errno));
 		else
-			snprintf(err, errlen, "%s:%d: %s (look for a missing ';', quote or bracket on "
-				 "this line or the one before)",
+			snprintf(err, errlen, "%s:%d: %s%s",
 				 config_error_file(tree) ? config_error_file(tree) : name,
-				 config_error_line(tree), config_error_text(tree));
+				 config_error_line(tree), config_error_text(tree),
+				 strcmp(config_error_text(tree), "syntax error") == 0 ?
+				 " (look for a missing ';', quote or bracket on this line or the "
+				 "one before)" : "");
 		goto out_destroy;
 	}
 	ctx.root = config_root_setting(tree);

@@ -188,6 +188,29 @@ static int check_timeout(struct mg_cfg_ctx *ctx, const char *key, uint32_t v, ui
 	return 0;
 }
 
+/* When translated flows leave from the address WireGuard listens on (one-armed, or a public
+ * address shared with a mesh port), a NAT port equal to listen_port would steal its replies. */
+static int check_listen_port_clash(const struct mg_config *cfg, struct mg_cfg_ctx *ctx)
+{
+	uint32_t public_ip = cfg->nat_public_ip;
+
+	for (unsigned int i = 0; i < cfg->n_ports && public_ip == 0; i++)
+		if (cfg->ports[i].role & MG_PORT_ROLE_INTERNET)
+			public_ip = cfg->ports[i].address.addr;
+	if (cfg->listen_port < cfg->nat_port_lo || cfg->listen_port > cfg->nat_port_hi)
+		return 0;
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		if ((cfg->ports[i].role & MG_PORT_ROLE_MESH) &&
+		    cfg->ports[i].address.addr == public_ip)
+			return mg_cfg_fail_path(ctx, "nat.port_range", "[ %u, %u ] includes "
+						"wireguard.listen_port %u on port '%s''s address, which "
+						"NAT shares with WireGuard: keep the range clear of it "
+						"(e.g. [ 1024, 49151 ]) or move listen_port",
+						cfg->nat_port_lo, cfg->nat_port_hi, cfg->listen_port,
+						cfg->ports[i].name);
+	return 0;
+}
+
 static int check_nat(const struct mg_config *cfg, struct mg_cfg_ctx *ctx)
 {
 	unsigned int n_ports = cfg->nat_port_hi - cfg->nat_port_lo + 1u;
@@ -211,7 +234,7 @@ static int check_nat(const struct mg_config *cfg, struct mg_cfg_ctx *ctx)
 	if (cfg->nat_public_ip != 0 && ((cfg->nat_public_ip >> 28) >= 0xe ||
 					(cfg->nat_public_ip >> 24) == 127))
 		return mg_cfg_fail_path(ctx, "nat.public_address", "not a usable unicast address");
-	return 0;
+	return check_listen_port_clash(cfg, ctx);
 }
 
 int mg_config_validate(const struct mg_config *cfg, struct mg_cfg_ctx *ctx)
