@@ -1,0 +1,73 @@
+/* Small helpers the stage functions share: a burst of mbufs, counting, and the clock.
+ *
+ * Stages follow DPDK's convention: they take pkts[] and a count, keep the packets that go on at the
+ * front, move the ones they consumed or dropped to the tail (counted by reason), and return how
+ * many they kept. The caller frees the tail.
+ */
+#ifndef MG_DP_BURST_H
+#define MG_DP_BURST_H
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "dp_state.h"
+
+struct mg_dp_burst {
+	uint16_t n;
+	struct rte_mbuf *m[MG_DP_BURST * 2];
+};
+
+#define MG_DP_COUNT(w, id, v) ((w)->counters.c[MG_DP_##id] += (v))
+#define MG_DP_DROP(w, id) ((w)->counters.drop[MG_DP_DROP_##id]++)
+
+static inline void
+mg_dp_burst_add(struct mg_dp_burst *b, struct rte_mbuf *m)
+{
+	if (likely(b->n < RTE_DIM(b->m)))
+		b->m[b->n++] = m;
+	else
+		rte_pktmbuf_free(m);
+}
+
+/* Partition helper: put pkts that fail at the tail while keeping order at the front. */
+struct mg_dp_split {
+	uint16_t kept;
+	uint16_t n_tail;
+	struct rte_mbuf *tail[MG_DP_BURST * 2];
+};
+
+static inline void
+mg_dp_keep(struct rte_mbuf **pkts, struct mg_dp_split *s, struct rte_mbuf *m)
+{
+	pkts[s->kept++] = m;
+}
+
+static inline void
+mg_dp_reject(struct mg_dp_split *s, struct rte_mbuf *m)
+{
+	s->tail[s->n_tail++] = m;
+}
+
+/* Copy the rejected packets behind the kept ones; returns the kept count. */
+static inline uint16_t
+mg_dp_split_finish(struct rte_mbuf **pkts, struct mg_dp_split *s)
+{
+	for (uint16_t i = 0; i < s->n_tail; i++)
+		pkts[s->kept + i] = s->tail[i];
+	return s->kept;
+}
+
+/* Peer id travels with an mbuf between stages in the application-owned hash field. */
+static inline uint32_t
+mg_dp_mbuf_peer(const struct rte_mbuf *m)
+{
+	return m->hash.usr;
+}
+
+static inline void
+mg_dp_mbuf_set_peer(struct rte_mbuf *m, uint32_t peer_id)
+{
+	m->hash.usr = peer_id;
+}
+
+#endif /* MG_DP_BURST_H */

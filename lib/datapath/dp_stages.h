@@ -1,0 +1,56 @@
+/* The data-plane stage functions. Each takes a burst and returns how many packets go on; the
+ * worker loop (run-to-completion) chains them, and a pipeline arrangement can put any of them on
+ * its own lcore between rings. None allocates memory beyond mempools, takes a lock the control
+ * lcore holds, or logs per packet.
+ *
+ *   mesh side:     classify -> decrypt -> egress (policy, NAT out) -> l2 output to internet port
+ *   internet side: classify -> ingress (NAT in) -> encrypt -> l2 output to mesh port
+ */
+#ifndef MG_DP_STAGES_H
+#define MG_DP_STAGES_H
+
+#include <stdint.h>
+
+#include "dp_burst.h"
+#include "dp_state.h"
+
+struct mg_dp_classified {
+	struct mg_dp_burst wg_data;  /* WireGuard transport data to us */
+	struct mg_dp_burst punt;     /* for the control lcore: ARP, handshakes, ICMP to us */
+	struct mg_dp_burst internet; /* IPv4 to our public address: NAT in */
+	struct mg_dp_burst drop;     /* counted already */
+};
+
+/* Sort a received burst from port index `port` by what happens next. */
+void mg_dp_classify(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf **pkts,
+		    uint16_t n, struct mg_dp_classified *out);
+
+/* WireGuard transport data: find keypair, replay check, open in place, roam endpoint; strip the
+ * outer headers so the inner IPv4 packet starts the mbuf, peer id in the mbuf. Keepalives are
+ * consumed (tail). */
+uint16_t mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+
+/* Inner packets from peers to the internet: validate, reverse-path check, TTL, exit policy, NAT
+ * out, MSS clamp, Ethernet header for the internet port. ICMP errors for the client are added to
+ * to_peer (they still need encrypting). */
+uint16_t mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+		      struct mg_dp_burst *to_peer);
+
+/* Packets from the internet to our public address: strip Ethernet, validate, NAT in (finds the
+ * peer), TTL, MSS clamp. Kept packets carry their peer id and still need encrypting. */
+uint16_t mg_dp_ingress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+
+/* Inner packets (or empty keepalives) for peers: pad, seal with the peer's current keypair,
+ * prepend WireGuard, UDP, IPv4 and Ethernet headers for the peer's endpoint. */
+uint16_t mg_dp_encrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+
+/* Prepend an Ethernet header for next hop `ip_be` on port index `port`. False: no neighbour yet
+ * (the control lcore has been asked to resolve it). */
+bool mg_dp_l2_prepend(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,
+		      uint32_t dst_ip_be, uint64_t now);
+
+/* The next hop for a destination leaving port index `port`: the address itself when on-link,
+ * else the port's gateway (0 if none). */
+uint32_t mg_dp_next_hop(const struct mg_dp_port *port, uint32_t dst_ip_be);
+
+#endif /* MG_DP_STAGES_H */

@@ -1,0 +1,167 @@
+/* The data-plane state shared by the workers and the control lcore.
+ *
+ * Ownership: the control lcore creates peers and keypairs and changes the keypair pointers; the
+ * workers read them lock-free and write only per-peer timestamps, byte counters and the roaming
+ * endpoint, all with relaxed atomics. Keypairs are reclaimed after an RCU (QSBR) grace period, so a
+ * worker holding a pointer from the previous loop iteration never sees it reused.
+ */
+#ifndef MG_DP_STATE_H
+#define MG_DP_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_spinlock.h>
+
+#include "dp_counters.h"
+#include "replay.h"
+
+struct rte_hash;
+struct rte_rcu_qsbr;
+struct rte_ring;
+struct rte_mempool;
+struct mg_neigh_table;
+struct mg_policy;
+struct mg_nat;
+struct mg_wg_crypto;
+
+enum mg_dp_limits {
+	MG_DP_MAX_PORTS = 4,
+	MG_DP_MAX_WORKERS = 32,
+	MG_DP_BURST = 32,
+	MG_DP_KEYPAIRS_PER_PEER = 3, /* previous, current, next */
+	MG_DP_OUTER_HEADROOM = 14 + 20 + 8 + 16, /* Ethernet, IPv4, UDP, WireGuard data header */
+};
+
+enum mg_dp_port_role {
+	MG_DP_ROLE_MESH = 1 << 0,
+	MG_DP_ROLE_INTERNET = 1 << 1,
+};
+
+struct mg_dp_port {
+	char name[32];
+	uint16_t port_id;
+	unsigned int role;
+	uint32_t ip_be;
+	uint32_t mask_be;
+	uint32_t gateway_be;      /* 0 = none */
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+};
+
+/* One direction-pair of transport keys from a completed handshake. */
+struct mg_dp_keypair {
+	uint8_t send_key[32];
+	uint8_t recv_key[32];
+	uint64_t send_counter;    /* atomically incremented by workers */
+	uint64_t birth_ns;
+	uint32_t local_index;     /* as on the wire (little-endian value) */
+	uint32_t remote_index;
+	uint32_t peer_id;
+	bool initiator;
+	bool confirm_sent;        /* the worker told control this "next" keypair received data */
+	rte_spinlock_t replay_lock;
+	struct mg_replay_window replay;
+} __rte_cache_aligned;
+
+struct mg_dp_prefix {
+	uint32_t addr_be;
+	uint32_t mask_be;
+};
+
+struct mg_dp_peer {
+	struct mg_dp_keypair *current;   /* written by control only (atomic stores) */
+	struct mg_dp_keypair *previous;
+	struct mg_dp_keypair *next;
+	uint64_t endpoint;               /* (ip_be << 16) | port_be; 0 = unknown */
+	uint64_t last_rx_ns;             /* any authenticated packet */
+	uint64_t last_rx_data_ns;        /* non-keepalive data */
+	uint64_t last_tx_ns;             /* anything sent */
+	uint64_t last_tx_data_ns;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	const struct mg_dp_prefix *allowed; /* immutable once the peer is published */
+	uint16_t n_allowed;
+	bool in_use;
+} __rte_cache_aligned;
+
+/* Events a worker sends the control lcore through its event ring (type in the top byte). */
+enum mg_dp_event_type {
+	MG_DP_EVENT_CONFIRM_NEXT = 1, /* peer's "next" keypair received data: rotate */
+	MG_DP_EVENT_RESOLVE = 2,      /* no neighbour entry: the value is an index into resolve_req */
+};
+
+struct mg_dp;
+
+struct mg_dp_worker {
+	struct mg_dp *dp;
+	unsigned int idx;               /* queue index on every port, QSBR thread id */
+	unsigned int lcore;
+	struct mg_nat *nat;
+	struct mg_wg_crypto *crypto;
+	struct rte_mempool *pool;       /* for packets the worker creates (ICMP errors) */
+	struct rte_ring *punt_ring;     /* worker -> control: ARP, handshakes, ICMP to self */
+	struct rte_ring *event_ring;    /* worker -> control: struct mg_dp_event values */
+	struct rte_ring *ctl_tx_ring;   /* control -> worker: frames to send, m->port set */
+	struct rte_ring *ctl_seal_ring; /* control -> worker: inner packets (or empty keepalives)
+					 * to encrypt for the peer in m->hash.usr */
+	uint64_t resolve_last_ns;       /* rate limit for RESOLVE events */
+	struct mg_dp_counters counters;
+} __rte_cache_aligned;
+
+struct mg_dp_event {
+	uint32_t type;
+	uint32_t value;                 /* peer id, or an IPv4 address (network order) */
+};
+
+struct mg_dp {
+	struct mg_dp_port ports[MG_DP_MAX_PORTS];
+	unsigned int n_ports;
+	unsigned int mesh_port;         /* index into ports */
+	unsigned int internet_port;     /* may equal mesh_port (one-armed) */
+	uint16_t listen_port_be;
+	uint32_t public_ip_be;
+	uint16_t tunnel_mtu;
+	bool icmp_reply_denied;
+
+	struct mg_dp_peer *peers;
+	uint32_t max_peers;
+	struct mg_dp_keypair *keypairs;
+	uint32_t max_keypairs;
+	struct rte_hash *index_table;   /* local index -> keypair slot, lock-free readers */
+	struct rte_rcu_qsbr *qsbr;
+	struct mg_neigh_table *neigh;
+	const struct mg_policy *policy;
+
+	struct mg_dp_worker *workers[MG_DP_MAX_WORKERS];
+	unsigned int n_workers;
+
+	bool idle_backoff;
+	uint32_t idle_max_sleep_us;
+	volatile bool *quit;
+};
+
+/* Monotonic time in nanoseconds from the TSC, the clock of every protocol function. */
+uint64_t mg_dp_now_ns(void);
+void mg_dp_clock_init(void);
+
+static inline uint64_t
+mg_dp_endpoint_pack(uint32_t ip_be, uint16_t port_be)
+{
+	return ((uint64_t)ip_be << 16) | port_be;
+}
+
+static inline uint32_t
+mg_dp_endpoint_ip(uint64_t ep)
+{
+	return (uint32_t)(ep >> 16);
+}
+
+static inline uint16_t
+mg_dp_endpoint_port(uint64_t ep)
+{
+	return (uint16_t)ep;
+}
+
+#endif /* MG_DP_STATE_H */

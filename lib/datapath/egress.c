@@ -1,0 +1,178 @@
+/* The egress stage: inner packets from peers on their way to the internet.
+ *
+ * Order of checks: the inner header must be sane IPv4 and not a fragment; its source must be one
+ * the peer may use (reverse path); TTL; then NAT. A NAT hit is the fast path; a miss asks the exit
+ * policy and only then creates a session (slow path). Refusals that a client should hear about
+ * become ICMP errors sent back through its tunnel.
+ */
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "dp_stages.h"
+#include "icmp.h"
+#include "ipv4.h"
+#include "nat.h"
+#include "policy.h"
+#include "tcp_mss.h"
+
+enum { IPV4_TCP_HEADERS = 40 };
+
+static bool
+source_allowed(const struct mg_dp_peer *peer, uint32_t src_be)
+{
+	for (uint16_t i = 0; i < peer->n_allowed; i++)
+		if ((src_be & peer->allowed[i].mask_be) == peer->allowed[i].addr_be)
+			return true;
+	return false;
+}
+
+/* Build an ICMP error about packet m (inner IPv4 at its start) for its peer. */
+static void
+icmp_to_peer(struct mg_dp_worker *w, struct rte_mbuf *m, uint8_t type, uint8_t code,
+	     struct mg_dp_burst *to_peer)
+{
+	struct rte_mbuf *e = rte_pktmbuf_alloc(w->pool);
+	uint32_t len;
+
+	if (unlikely(e == NULL)) {
+		MG_DP_DROP(w, NO_MBUF);
+		return;
+	}
+	len = mg_pkt_icmp_error(rte_pktmbuf_mtod(e, uint8_t *), rte_pktmbuf_tailroom(e),
+				w->dp->public_ip_be, rte_pktmbuf_mtod(m, const uint8_t *),
+				rte_pktmbuf_data_len(m), type, code, 0);
+	if (len == 0) {
+		rte_pktmbuf_free(e);
+		return;
+	}
+	rte_pktmbuf_append(e, len);
+	mg_dp_mbuf_set_peer(e, mg_dp_mbuf_peer(m));
+	MG_DP_COUNT(w, ICMP_ERRORS_SENT, 1);
+	mg_dp_burst_add(to_peer, e);
+}
+
+static bool
+nat_refused(struct mg_dp_worker *w, struct rte_mbuf *m, enum mg_nat_result r,
+	    struct mg_dp_burst *to_peer)
+{
+	switch (r) {
+	case MG_NAT_OK:
+		return false;
+	case MG_NAT_ERR_TABLE_FULL:
+		MG_DP_DROP(w, NAT_TABLE_FULL);
+		icmp_to_peer(w, m, MG_PKT_ICMP_DEST_UNREACH, MG_PKT_ICMP_ADMIN_PROHIBITED, to_peer);
+		break;
+	case MG_NAT_ERR_PEER_LIMIT:
+		MG_DP_DROP(w, NAT_PEER_LIMIT);
+		icmp_to_peer(w, m, MG_PKT_ICMP_DEST_UNREACH, MG_PKT_ICMP_ADMIN_PROHIBITED, to_peer);
+		break;
+	case MG_NAT_ERR_NO_PORT:
+		MG_DP_DROP(w, NAT_NO_PORT);
+		icmp_to_peer(w, m, MG_PKT_ICMP_DEST_UNREACH, MG_PKT_ICMP_ADMIN_PROHIBITED, to_peer);
+		break;
+	case MG_NAT_ERR_TCP_NOT_SYN:
+		MG_DP_DROP(w, NAT_TCP_NOT_SYN);
+		break;
+	case MG_NAT_ERR_UNSUPPORTED:
+		MG_DP_DROP(w, NAT_UNSUPPORTED);
+		break;
+	default:
+		MG_DP_DROP(w, NAT_MALFORMED);
+		break;
+	}
+	return true;
+}
+
+/* NAT out, asking the exit policy on a miss. Returns false when the packet goes to the tail. */
+static bool
+translate_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ipv4_info *info,
+	      uint64_t now, struct mg_dp_burst *to_peer)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	uint32_t peer_id = mg_dp_mbuf_peer(m);
+	enum mg_nat_result r;
+	enum mg_policy_verdict pv;
+
+	r = mg_nat_out_lookup(w->nat, peer_id, ip, info->total_len, now);
+	if (likely(r == MG_NAT_OK))
+		return true;
+	if (r != MG_NAT_MISS)
+		return !nat_refused(w, m, r, to_peer);
+
+	pv = mg_policy_check(w->dp->policy, rte_be_to_cpu_32(info->dst_be), info->proto,
+			     info->proto == IPPROTO_ICMP ? 0 : info->dst_port);
+	if (pv != MG_POLICY_VERDICT_ALLOW) {
+		MG_DP_DROP(w, POLICY_DENIED);
+		if (w->dp->icmp_reply_denied)
+			icmp_to_peer(w, m, MG_PKT_ICMP_DEST_UNREACH, MG_PKT_ICMP_ADMIN_PROHIBITED,
+				     to_peer);
+		return false;
+	}
+	r = mg_nat_out_create(w->nat, peer_id, ip, info->total_len, now);
+	if (nat_refused(w, m, r, to_peer))
+		return false;
+	MG_DP_COUNT(w, NAT_CREATED, 1);
+	return true;
+}
+
+static bool
+egress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct mg_dp_burst *to_peer)
+{
+	const struct mg_dp_peer *peer = &w->dp->peers[mg_dp_mbuf_peer(m)];
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct mg_pkt_ipv4_info info;
+	enum mg_pkt_verdict v;
+
+	v = mg_pkt_ipv4_parse((const uint8_t *)ip, rte_pktmbuf_data_len(m), &info);
+	if (unlikely(v != MG_PKT_VERDICT_OK)) {
+		if (v == MG_PKT_VERDICT_FRAGMENT)
+			MG_DP_DROP(w, INNER_FRAGMENT);
+		else if (v == MG_PKT_VERDICT_BAD_VERSION)
+			MG_DP_DROP(w, INNER_NOT_IPV4);
+		else if (v == MG_PKT_VERDICT_UNSUPPORTED_PROTO)
+			MG_DP_DROP(w, NAT_UNSUPPORTED);
+		else
+			MG_DP_DROP(w, INNER_MALFORMED);
+		return false;
+	}
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - info.total_len); /* tunnel padding */
+	if (unlikely(!source_allowed(peer, info.src_be))) {
+		MG_DP_DROP(w, SOURCE_NOT_ALLOWED);
+		return false;
+	}
+	if (unlikely(info.ttl <= 1)) {
+		MG_DP_DROP(w, TTL_EXPIRED);
+		icmp_to_peer(w, m, MG_PKT_ICMP_TIME_EXCEEDED, MG_PKT_ICMP_TTL_EXCEEDED, to_peer);
+		return false;
+	}
+	if (!translate_out(w, m, &info, now, to_peer))
+		return false;
+	mg_pkt_ipv4_dec_ttl(ip);
+	if (info.proto == IPPROTO_TCP && (info.tcp_flags & RTE_TCP_SYN_FLAG))
+		mg_pkt_tcp_clamp_mss((struct rte_tcp_hdr *)((uint8_t *)ip + info.hdr_len),
+				     info.l4_len, w->dp->tunnel_mtu - IPV4_TCP_HEADERS);
+	MG_DP_COUNT(w, NAT_OUT, 1);
+
+	unsigned int port = w->dp->internet_port;
+	uint32_t hop = mg_dp_next_hop(&w->dp->ports[port], ip->dst_addr);
+	if (unlikely(!mg_dp_l2_prepend(w, port, m, hop, now)))
+		return false;
+	m->port = port;
+	return true;
+}
+
+uint16_t
+mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+	     struct mg_dp_burst *to_peer)
+{
+	struct mg_dp_split split = { 0 };
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (egress_one(w, pkts[i], now, to_peer))
+			mg_dp_keep(pkts, &split, pkts[i]);
+		else
+			mg_dp_reject(&split, pkts[i]);
+	}
+	return mg_dp_split_finish(pkts, &split);
+}

@@ -1,0 +1,126 @@
+/* The encrypt stage: inner packets (or empty keepalives) for a peer become WireGuard transport
+ * data on the mesh port. The send counter is taken atomically per packet, so any number of
+ * workers can send for one peer; padding follows WireGuard (to a multiple of 16, within the MTU).
+ */
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "data_crypto.h"
+#include "dp_stages.h"
+#include "encap.h"
+#include "wg_const.h"
+
+struct wg_data_hdr {
+	uint32_t type;
+	uint32_t receiver;
+	uint64_t counter;
+} __attribute__((packed));
+
+static bool
+usable(const struct mg_dp_keypair *kp, uint64_t now)
+{
+	return kp != NULL &&
+	       now - kp->birth_ns < (uint64_t)MG_WG_REJECT_AFTER_TIME_S * MG_WG_NSEC_PER_SEC;
+}
+
+/* current if fresh; else a "next" keypair the peer has already used (rotation pending). */
+static struct mg_dp_keypair *
+send_keypair(struct mg_dp_peer *peer, uint64_t now)
+{
+	struct mg_dp_keypair *kp = __atomic_load_n(&peer->current, __ATOMIC_ACQUIRE);
+
+	if (likely(usable(kp, now)))
+		return kp;
+	kp = __atomic_load_n(&peer->next, __ATOMIC_ACQUIRE);
+	if (usable(kp, now) && kp->confirm_sent)
+		return kp;
+	return NULL;
+}
+
+static uint32_t
+padded_len(uint32_t len, uint32_t mtu)
+{
+	uint32_t p = RTE_ALIGN_CEIL(len, MG_WG_PADDING_MULTIPLE);
+
+	if (p > mtu)
+		p = len > mtu ? len : mtu;
+	return p;
+}
+
+static bool
+encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now)
+{
+	struct mg_dp *dp = w->dp;
+	uint32_t peer_id = mg_dp_mbuf_peer(m);
+	struct mg_dp_peer *peer = &dp->peers[peer_id];
+	struct mg_dp_keypair *kp = send_keypair(peer, now);
+	uint64_t ep = __atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED);
+	uint32_t len = rte_pktmbuf_data_len(m), plen;
+	const struct mg_dp_port *port = &dp->ports[dp->mesh_port];
+	uint64_t counter;
+	uint8_t *body;
+
+	if (unlikely(kp == NULL || ep == 0)) {
+		MG_DP_DROP(w, WG_NO_SESSION);
+		return false;
+	}
+	if (unlikely(len > dp->tunnel_mtu)) {
+		MG_DP_DROP(w, TOO_BIG);
+		return false;
+	}
+	plen = padded_len(len, dp->tunnel_mtu);
+	if (unlikely(rte_pktmbuf_append(m, plen - len + MG_WG_TAG_LEN) == NULL)) {
+		MG_DP_DROP(w, TOO_BIG);
+		return false;
+	}
+	body = rte_pktmbuf_mtod(m, uint8_t *);
+	memset(body + len, 0, plen - len);
+	counter = __atomic_fetch_add(&kp->send_counter, 1, __ATOMIC_RELAXED);
+	if (unlikely(counter >= MG_WG_REJECT_AFTER_MESSAGES)) {
+		MG_DP_DROP(w, WG_KEY_EXPIRED);
+		return false;
+	}
+	mg_wg_data_seal(w->crypto, kp->send_key, counter, body, plen, body + plen);
+
+	struct wg_data_hdr *hdr = (struct wg_data_hdr *)rte_pktmbuf_prepend(m, sizeof(*hdr) +
+									    MG_PKT_UDP4_HDR_LEN);
+	if (unlikely(hdr == NULL)) {
+		MG_DP_DROP(w, TOO_BIG);
+		return false;
+	}
+	mg_pkt_udp4_encap((uint8_t *)hdr, port->ip_be, mg_dp_endpoint_ip(ep), dp->listen_port_be,
+			  mg_dp_endpoint_port(ep), sizeof(*hdr) + plen + MG_WG_TAG_LEN,
+			  (uint16_t)counter);
+	hdr = (struct wg_data_hdr *)((uint8_t *)hdr + MG_PKT_UDP4_HDR_LEN);
+	hdr->type = rte_cpu_to_le_32(MG_WG_MSG_DATA);
+	hdr->receiver = rte_cpu_to_le_32(kp->remote_index);
+	hdr->counter = rte_cpu_to_le_64(counter);
+
+	if (unlikely(!mg_dp_l2_prepend(w, dp->mesh_port, m,
+				       mg_dp_next_hop(port, mg_dp_endpoint_ip(ep)), now)))
+		return false;
+	m->port = dp->mesh_port;
+	__atomic_store_n(&peer->last_tx_ns, now, __ATOMIC_RELAXED);
+	if (len != 0)
+		__atomic_store_n(&peer->last_tx_data_ns, now, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&peer->tx_packets, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&peer->tx_bytes, len, __ATOMIC_RELAXED);
+	MG_DP_COUNT(w, ENCRYPTED, 1);
+	MG_DP_COUNT(w, ENCRYPTED_BYTES, len);
+	return true;
+}
+
+uint16_t
+mg_dp_encrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	struct mg_dp_split split = { 0 };
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (encrypt_one(w, pkts[i], now))
+			mg_dp_keep(pkts, &split, pkts[i]);
+		else
+			mg_dp_reject(&split, pkts[i]);
+	}
+	return mg_dp_split_finish(pkts, &split);
+}

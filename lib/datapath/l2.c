@@ -1,0 +1,54 @@
+/* Link-layer output: next-hop choice and the Ethernet header.
+ * A missing neighbour entry drops the packet (counted) and asks the control lcore, at most once
+ * per 100 ms per worker, to resolve it; the next packets then find it. */
+#include <rte_ether.h>
+#include <rte_ring.h>
+
+#include "dp_stages.h"
+#include "neigh.h"
+
+enum { RESOLVE_INTERVAL_NS = 100 * 1000 * 1000 };
+
+uint32_t
+mg_dp_next_hop(const struct mg_dp_port *port, uint32_t dst_be)
+{
+	if (((dst_be ^ port->ip_be) & port->mask_be) == 0)
+		return dst_be;
+	return port->gateway_be;
+}
+
+static void
+ask_resolve(struct mg_dp_worker *w, unsigned int port, uint32_t ip_be, uint64_t now)
+{
+	struct mg_dp_event ev = { .type = MG_DP_EVENT_RESOLVE | (port << 8), .value = ip_be };
+
+	if (now - w->resolve_last_ns < RESOLVE_INTERVAL_NS)
+		return;
+	w->resolve_last_ns = now;
+	rte_ring_enqueue_elem(w->event_ring, &ev, sizeof(ev));
+}
+
+bool
+mg_dp_l2_prepend(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m, uint32_t hop_be,
+		 uint64_t now)
+{
+	const struct mg_dp_port *p = &w->dp->ports[port];
+	struct rte_ether_hdr *eth;
+	struct rte_ether_addr dst;
+
+	if (unlikely(hop_be == 0 || !mg_neigh_lookup(w->dp->neigh, port, hop_be, &dst))) {
+		MG_DP_DROP(w, NO_NEIGHBOUR);
+		if (hop_be != 0)
+			ask_resolve(w, port, hop_be, now);
+		return false;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+	if (unlikely(eth == NULL)) {
+		MG_DP_DROP(w, TOO_BIG);
+		return false;
+	}
+	eth->dst_addr = dst;
+	eth->src_addr = p->mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	return true;
+}

@@ -1,0 +1,280 @@
+/* The worker loop (run-to-completion): rx -> classify -> {decrypt -> egress | ingress ->
+ * encrypt | punt} -> tx, plus the control lcore's rings, incremental NAT expiry, the RCU
+ * quiescent-state report and the idle back-off.
+ */
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "data_crypto.h"
+#include "dp_stages.h"
+#include "nat.h"
+#include "worker.h"
+
+enum {
+	RING_SIZE = 1024,
+	NAT_EXPIRE_BUDGET = 64,
+	IDLE_SPINS_BEFORE_SLEEP = 256,
+};
+
+struct tx_queue {
+	uint16_t n;
+	struct rte_mbuf *m[MG_DP_BURST * 4];
+};
+
+/* Per-lcore transmit buffers; only the owning worker touches its own. */
+static RTE_DEFINE_PER_LCORE(struct tx_queue, tx_bufs[MG_DP_MAX_PORTS]);
+
+static uint64_t ns_per_cycle_q32; /* nanoseconds per TSC cycle, 32.32 fixed point */
+
+void
+mg_dp_clock_init(void)
+{
+	ns_per_cycle_q32 = ((uint64_t)1000000000 << 32) / rte_get_tsc_hz();
+}
+
+uint64_t
+mg_dp_now_ns(void)
+{
+	return (uint64_t)(((unsigned __int128)rte_get_tsc_cycles() * ns_per_cycle_q32) >> 32);
+}
+
+static void
+tx_enqueue(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct tx_queue *q = &RTE_PER_LCORE(tx_bufs)[pkts[i]->port];
+		if (likely(q->n < RTE_DIM(q->m))) {
+			q->m[q->n++] = pkts[i];
+		} else {
+			MG_DP_DROP(w, TX_FULL);
+			rte_pktmbuf_free(pkts[i]);
+		}
+	}
+}
+
+static void
+tx_flush(struct mg_dp_worker *w)
+{
+	for (unsigned p = 0; p < w->dp->n_ports; p++) {
+		struct tx_queue *q = &RTE_PER_LCORE(tx_bufs)[p];
+		uint16_t sent;
+
+		if (q->n == 0)
+			continue;
+		for (uint16_t i = 0; i < q->n; i++)
+			MG_DP_COUNT(w, TX_BYTES, rte_pktmbuf_pkt_len(q->m[i]));
+		sent = rte_eth_tx_burst(w->dp->ports[p].port_id, w->idx, q->m, q->n);
+		MG_DP_COUNT(w, TX_PACKETS, sent);
+		if (unlikely(sent < q->n)) {
+			w->counters.drop[MG_DP_DROP_TX_FULL] += q->n - sent;
+			rte_pktmbuf_free_bulk(&q->m[sent], q->n - sent);
+		}
+		q->n = 0;
+	}
+}
+
+static void
+free_tail(struct rte_mbuf **pkts, uint16_t kept, uint16_t n)
+{
+	if (kept < n)
+		rte_pktmbuf_free_bulk(&pkts[kept], n - kept);
+}
+
+static void
+to_peers(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	uint16_t k = mg_dp_encrypt(w, pkts, n, now);
+
+	tx_enqueue(w, pkts, k);
+	free_tail(pkts, k, n);
+}
+
+static void
+punt(struct mg_dp_worker *w, struct mg_dp_burst *b)
+{
+	unsigned q;
+
+	if (b->n == 0)
+		return;
+	q = rte_ring_enqueue_burst(w->punt_ring, (void **)b->m, b->n, NULL);
+	MG_DP_COUNT(w, PUNTED, q);
+	if (q < b->n) {
+		w->counters.drop[MG_DP_DROP_PUNT_RING_FULL] += b->n - q;
+		rte_pktmbuf_free_bulk(&b->m[q], b->n - q);
+	}
+}
+
+void
+mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf **pkts,
+			uint16_t n, uint64_t now)
+{
+	struct mg_dp_classified c;
+	struct mg_dp_burst icmp = { 0 };
+	uint16_t k;
+
+	mg_dp_classify(w, port, pkts, n, &c);
+	punt(w, &c.punt);
+	if (c.drop.n)
+		rte_pktmbuf_free_bulk(c.drop.m, c.drop.n);
+
+	if (c.wg_data.n) {
+		k = mg_dp_decrypt(w, c.wg_data.m, c.wg_data.n, now);
+		free_tail(c.wg_data.m, k, c.wg_data.n);
+		uint16_t e = mg_dp_egress(w, c.wg_data.m, k, now, &icmp);
+		tx_enqueue(w, c.wg_data.m, e);
+		free_tail(c.wg_data.m, e, k);
+	}
+	if (icmp.n)
+		to_peers(w, icmp.m, icmp.n, now);
+	if (c.internet.n) {
+		k = mg_dp_ingress(w, c.internet.m, c.internet.n, now);
+		free_tail(c.internet.m, k, c.internet.n);
+		to_peers(w, c.internet.m, k, now);
+	}
+}
+
+/* Frames and inner packets the control lcore handed over. */
+static unsigned
+drain_control(struct mg_dp_worker *w, uint64_t now)
+{
+	struct rte_mbuf *pkts[MG_DP_BURST];
+	unsigned n, total;
+
+	n = rte_ring_dequeue_burst(w->ctl_tx_ring, (void **)pkts, MG_DP_BURST, NULL);
+	MG_DP_COUNT(w, CONTROL_TX, n);
+	tx_enqueue(w, pkts, n);
+	total = n;
+	n = rte_ring_dequeue_burst(w->ctl_seal_ring, (void **)pkts, MG_DP_BURST, NULL);
+	if (n)
+		to_peers(w, pkts, n, now);
+	return total + n;
+}
+
+unsigned
+mg_dp_worker_poll(struct mg_dp_worker *w)
+{
+	struct rte_mbuf *pkts[MG_DP_BURST];
+	uint64_t now = mg_dp_now_ns();
+	unsigned handled = 0;
+
+	for (unsigned p = 0; p < w->dp->n_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(w->dp->ports[p].port_id, w->idx, pkts, MG_DP_BURST);
+		if (n) {
+			mg_dp_worker_process_rx(w, p, pkts, n, now);
+			handled += n;
+		}
+	}
+	handled += drain_control(w, now);
+	tx_flush(w);
+	mg_nat_expire(w->nat, now, NAT_EXPIRE_BUDGET);
+	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
+	return handled;
+}
+
+static void
+idle_backoff(struct mg_dp_worker *w, unsigned *idle)
+{
+	uint32_t us;
+
+	if (!w->dp->idle_backoff || ++*idle < IDLE_SPINS_BEFORE_SLEEP) {
+		rte_pause();
+		return;
+	}
+	/* Sleep in growing steps: 1, 2, 4 ... up to the configured ceiling. */
+	us = 1u << RTE_MIN(*idle - IDLE_SPINS_BEFORE_SLEEP, 16u);
+	if (us > w->dp->idle_max_sleep_us)
+		us = w->dp->idle_max_sleep_us;
+	rte_delay_us_sleep(us);
+}
+
+int
+mg_dp_worker_main(void *arg)
+{
+	struct mg_dp_worker *w = arg;
+	unsigned idle = 0;
+
+	rte_rcu_qsbr_thread_register(w->dp->qsbr, w->idx);
+	rte_rcu_qsbr_thread_online(w->dp->qsbr, w->idx);
+	while (!*w->dp->quit) {
+		if (mg_dp_worker_poll(w)) {
+			idle = 0;
+			MG_DP_COUNT(w, BUSY_LOOPS, 1);
+		} else {
+			MG_DP_COUNT(w, IDLE_LOOPS, 1);
+			idle_backoff(w, &idle);
+		}
+	}
+	tx_flush(w);
+	rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->idx);
+	rte_rcu_qsbr_thread_unregister(w->dp->qsbr, w->idx);
+	return 0;
+}
+
+static struct rte_ring *
+ring_for(const char *what, unsigned idx, int socket, unsigned flags, unsigned esize)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "mg_%s_%u", what, idx);
+	if (esize)
+		return rte_ring_create_elem(name, esize, RING_SIZE, socket, flags);
+	return rte_ring_create(name, RING_SIZE, socket, flags);
+}
+
+struct mg_dp_worker *
+mg_dp_worker_create(struct mg_dp *dp, const struct mg_dp_worker_params *p)
+{
+	const unsigned spsc = RING_F_SP_ENQ | RING_F_SC_DEQ;
+	struct mg_dp_worker *w;
+
+	w = rte_zmalloc_socket("mg_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (w == NULL)
+		return NULL;
+	w->dp = dp;
+	w->idx = p->idx;
+	w->lcore = p->lcore;
+	w->pool = p->pool;
+	w->nat = p->nat;
+	w->crypto = mg_wg_crypto_create();
+	w->punt_ring = ring_for("punt", p->idx, p->socket_id, spsc, 0);
+	w->event_ring = ring_for("event", p->idx, p->socket_id, spsc, sizeof(struct mg_dp_event));
+	w->ctl_tx_ring = ring_for("ctltx", p->idx, p->socket_id, spsc, 0);
+	w->ctl_seal_ring = ring_for("ctlseal", p->idx, p->socket_id, spsc, 0);
+	if (w->crypto == NULL || w->punt_ring == NULL || w->event_ring == NULL ||
+	    w->ctl_tx_ring == NULL || w->ctl_seal_ring == NULL) {
+		mg_dp_worker_destroy(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void
+ring_drain_free(struct rte_ring *r)
+{
+	void *m;
+
+	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+void
+mg_dp_worker_destroy(struct mg_dp_worker *w)
+{
+	if (w == NULL)
+		return;
+	ring_drain_free(w->punt_ring);
+	ring_drain_free(w->ctl_tx_ring);
+	ring_drain_free(w->ctl_seal_ring);
+	rte_ring_free(w->punt_ring);
+	rte_ring_free(w->event_ring);
+	rte_ring_free(w->ctl_tx_ring);
+	rte_ring_free(w->ctl_seal_ring);
+	mg_wg_crypto_destroy(w->crypto);
+	rte_free(w);
+}
