@@ -341,9 +341,9 @@ mg_linux_exit_start() {
 	local G=$MG_NS_G c
 	MG_GW_WG=${MG_ID}g
 	if [ "$MG_ARR" = twoport ]; then
-		ip -n "$G" addr add "$MG_MESH_ADDR/24" dev mesh0
+		ip -n "$G" addr replace "$MG_MESH_ADDR/24" dev mesh0
 	fi
-	ip -n "$G" addr add "$MG_PUB_ADDR/24" dev inet0 2>/dev/null
+	ip -n "$G" addr replace "$MG_PUB_ADDR/24" dev inet0
 	ip -n "$G" route replace default via "$MG_R_INET_ADDR"
 	ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec "$G" nft -f - <<-EOF || mg_fail "nft masquerade"
@@ -354,7 +354,7 @@ mg_linux_exit_start() {
 		}
 	EOF
 	: >"$MG_TMP/exit.log"
-	mg_spawn exit "$G" env LOG_LEVEL=error wireguard-go -f "$MG_GW_WG"
+	mg_spawn exit "$G" env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=error wireguard-go -f "$MG_GW_WG"
 	MG_EXIT_PID=$MG_LAST_PID
 	mg_wait_for 10 test -S "/var/run/wireguard/$MG_GW_WG.sock" || mg_fail "wireguard-go (exit) did not start"
 	ip netns exec "$G" wg set "$MG_GW_WG" private-key "$MG_TMP/gw.key" listen-port "$MG_WG_PORT" ||
@@ -411,7 +411,7 @@ mg_client_up() {
 	local i=$1 ns=${MG_CLIENT_NS[$1]} ifc=${MG_CLIENT_WG[$1]}
 	mg_gw_keys
 	mg_linux_exit_add_peer "$i"
-	mg_spawn "wg-c$i" "$ns" env LOG_LEVEL=verbose wireguard-go -f "$ifc"
+	mg_spawn "wg-c$i" "$ns" env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=verbose wireguard-go -f "$ifc"
 	MG_CLIENT_PID[$i]=$MG_LAST_PID
 	mg_wait_for 10 test -S "/var/run/wireguard/$ifc.sock" || mg_fail "wireguard-go (client $i) did not start"
 	ip netns exec "$ns" wg set "$ifc" private-key "$MG_TMP/c$i.key" \
