@@ -32,6 +32,7 @@ struct mg_cfg_choice {
 
 struct mg_cfg_ctx {
 	const char *name;                /* file name used in messages */
+	const char *include_dir;         /* where @include'd files are found; NULL = cwd */
 	const config_setting_t *root;    /* NULL when there is no tree (then line 0) */
 	char *err;
 	size_t errlen;

@@ -360,11 +360,24 @@ int mg_config_parse_tree(struct mg_config *cfg, struct mg_cfg_ctx *ctx)
 	return 0;
 }
 
+/* libconfig's own errors carry a file and a line but no key. */
+static void syntax_error(const config_t *tree, const char *name, char *err, size_t errlen)
+{
+	const char *file = config_error_file(tree), *dir = config_get_include_dir(tree);
+	bool rel = file != NULL && strcmp(file, name) != 0 && file[0] != '/' && dir != NULL;
+
+	snprintf(err, errlen, "%s%s%s:%d: %s%s", rel ? dir : "", rel ? "/" : "",
+		 file ? file : name, config_error_line(tree), config_error_text(tree),
+		 strcmp(config_error_text(tree), "syntax error") == 0 ?
+		 " (look for a missing ';', quote or bracket on this line or the one before)" : "");
+}
+
 /* Common tail of both loaders: syntax errors, the walk, validation, cleanup on failure. */
 static int load(struct mg_config *cfg, config_t *tree, int read_ok, const char *name,
 		char *err, size_t errlen)
 {
-	struct mg_cfg_ctx ctx = { .name = name, .err = err, .errlen = errlen };
+	struct mg_cfg_ctx ctx = { .name = name, .include_dir = config_get_include_dir(tree),
+				  .err = err, .errlen = errlen };
 	int saved_errno = errno, rc = -1;
 
 	mg_config_defaults(cfg);
@@ -373,12 +386,7 @@ static int load(struct mg_config *cfg, config_t *tree, int read_ok, const char *
 		if (config_error_type(tree) == CONFIG_ERR_FILE_IO)
 			snprintf(err, errlen, "%s: cannot read: %s", name, strerror(saved_errno));
 		else
-			snprintf(err, errlen, "%s:%d: %s%s",
-				 config_error_file(tree) ? config_error_file(tree) : name,
-				 config_error_line(tree), config_error_text(tree),
-				 strcmp(config_error_text(tree), "syntax error") == 0 ?
-				 " (look for a missing ';', quote or bracket on this line or the "
-				 "one before)" : "");
+			syntax_error(tree, name, err, errlen);
 		goto out_destroy;
 	}
 	ctx.root = config_root_setting(tree);
@@ -396,9 +404,16 @@ out_destroy:
 
 int mg_config_load_file(struct mg_config *cfg, const char *path, char *err, size_t errlen)
 {
+	char dir[MG_CONFIG_PATH_LEN];
+	const char *slash = strrchr(path, '/');
 	config_t tree;
 
 	config_init(&tree);
+	/* @include "x" is relative to the including file's directory, not to the cwd. */
+	if (slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		config_set_include_dir(&tree, slash == path ? "/" : dir);
+	}
 	return load(cfg, &tree, config_read_file(&tree, path), path, err, errlen);
 }
 

@@ -35,9 +35,15 @@ static int setting_line(const config_setting_t *s)
 	return line > 0 ? line : 1; /* the root group and absent keys: blame the top of the file */
 }
 
-static int vfail(struct mg_cfg_ctx *ctx, int line, const char *key, const char *fmt, va_list ap)
+/* The file is the one the setting came from, which differs from ctx->name under @include. */
+static int vfail(struct mg_cfg_ctx *ctx, const config_setting_t *s, const char *key,
+		 const char *fmt, va_list ap)
 {
-	int n = snprintf(ctx->err, ctx->errlen, "%s:%d: %s: ", ctx->name, line, key);
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	bool included = file != NULL && strcmp(file, ctx->name) != 0;
+	bool rel = included && file[0] != '/' && ctx->include_dir != NULL;
+	int n = snprintf(ctx->err, ctx->errlen, "%s%s%s:%d: %s: ", rel ? ctx->include_dir : "",
+			 rel ? "/" : "", included ? file : ctx->name, setting_line(s), key);
 
 	if (n >= 0 && (size_t)n < ctx->errlen)
 		vsnprintf(ctx->err + n, ctx->errlen - n, fmt, ap);
@@ -51,7 +57,7 @@ int mg_cfg_fail_at(struct mg_cfg_ctx *ctx, const config_setting_t *s, const char
 
 	mg_cfg_key_path(s, path, sizeof(path));
 	va_start(ap, fmt);
-	vfail(ctx, setting_line(s), path[0] ? path : "(top level)", fmt, ap);
+	vfail(ctx, s, path[0] ? path : "(top level)", fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -65,7 +71,7 @@ int mg_cfg_fail_missing(struct mg_cfg_ctx *ctx, const config_setting_t *parent, 
 	mg_cfg_key_path(parent, path, sizeof(path));
 	snprintf(full, sizeof(full), "%s%s%s", path, path[0] ? "." : "", key);
 	va_start(ap, fmt);
-	vfail(ctx, setting_line(parent), full, fmt, ap);
+	vfail(ctx, parent, full, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -102,7 +108,7 @@ int mg_cfg_fail_path(struct mg_cfg_ctx *ctx, const char *path, const char *fmt, 
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(ctx, setting_line(s), path, fmt, ap);
+	vfail(ctx, s, path, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -392,6 +392,26 @@ static void test_missing_file(void)
 	CU_ASSERT_STRING_EQUAL(err, expect);
 }
 
+/* An error inside an @include'd file names that file and its own line. */
+static void test_include_names_file(void)
+{
+	struct mg_config c;
+	char main_path[256], inc_path[256], err[MG_CONFIG_ERR_LEN] = "", expect[600];
+
+	snprintf(main_path, sizeof(main_path), "%s/main.conf", tmpdir);
+	snprintf(inc_path, sizeof(inc_path), "%s/peers.inc", tmpdir);
+	write_file(main_path, PORTS2 WG_OPEN "@include \"peers.inc\"\n", 0644);
+	write_file(inc_path, "peers = (\n  { public_key = \"abc\"; allowed_ips = "
+		   "[ \"100.64.0.2/32\" ]; }\n);\n", 0644);
+	CU_ASSERT(mg_config_load_file(&c, main_path, err, sizeof(err)) == -1);
+	snprintf(expect, sizeof(expect), "%s:2: peers[0].public_key: not a WireGuard key", inc_path);
+	if (strncmp(err, expect, strlen(expect)) != 0)
+		fprintf(stderr, "\n    want: %s\n    got:  %s\n", expect, err);
+	CU_ASSERT(strncmp(err, expect, strlen(expect)) == 0);
+	unlink(inc_path);
+	unlink(main_path);
+}
+
 /* ---- the private key file ---- */
 
 static void load_with_keyfile(struct mg_config *c, const char *keyfile)
@@ -517,6 +537,7 @@ int main(void)
 	CU_add_test(s, "boundary values accepted", test_boundaries_accepted);
 	CU_add_test(s, "bad files report file:line: key", test_bad_files);
 	CU_add_test(s, "missing file", test_missing_file);
+	CU_add_test(s, "@include errors name the included file", test_include_names_file);
 	CU_add_test(s, "key file created 0600", test_keyfile_create);
 	CU_add_test(s, "wg genkey file read back", test_keyfile_wg_genkey);
 	CU_add_test(s, "key file permissions refused", test_keyfile_permissions);
