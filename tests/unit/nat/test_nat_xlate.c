@@ -96,6 +96,40 @@ test_udp_zero_checksum_stays_zero(void)
 	mg_nat_destroy(nat);
 }
 
+/* A UDP checksum that computes to 0 must be sent as 0xffff (RFC 768). Sweep one payload word
+ * over all 65536 values on one flow: exactly one makes the translated sum come out as 0. */
+static void
+test_udp_checksum_never_zero(void)
+{
+	struct mg_nat *nat = mk("x_udpffff");
+	struct tpkt o;
+	int hits = 0;
+
+	for (uint32_t w = 0; w < 65536; w++) {
+		uint16_t want;
+
+		t_build(&o, IPPROTO_UDP, T_CLIENT, 5000, T_REMOTE, 53, 0, 2);
+		memcpy(tp_udp(&o) + 1, &(uint16_t){ (uint16_t)w }, 2);
+		tp_udp(&o)->dgram_cksum = 0;
+		tp_udp(&o)->dgram_cksum = rte_ipv4_udptcp_cksum(tp_ip(&o), tp_udp(&o));
+		CU_ASSERT_EQUAL_FATAL(mg_nat_out_create(nat, 1, tp_ip(&o), o.len, 0), MG_NAT_OK);
+		tp_udp(&o)->dgram_cksum = 0;
+		want = rte_ipv4_udptcp_cksum(tp_ip(&o), tp_udp(&o));
+		if (want != 0xffff)
+			continue;
+		hits++;
+		/* The same packet again, now through the fast path. */
+		t_build(&o, IPPROTO_UDP, T_CLIENT, 5000, T_REMOTE, 53, 0, 2);
+		memcpy(tp_udp(&o) + 1, &(uint16_t){ (uint16_t)w }, 2);
+		tp_udp(&o)->dgram_cksum = 0;
+		tp_udp(&o)->dgram_cksum = rte_ipv4_udptcp_cksum(tp_ip(&o), tp_udp(&o));
+		CU_ASSERT_EQUAL(mg_nat_out_lookup(nat, 1, tp_ip(&o), o.len, 0), MG_NAT_OK);
+		CU_ASSERT_EQUAL(tp_udp(&o)->dgram_cksum, 0xffff);
+	}
+	CU_ASSERT(hits >= 1);
+	mg_nat_destroy(nat);
+}
+
 /* Many flows with varied addresses, ports and payloads: every checksum must match a from-scratch
  * computation, both ways, for TCP and UDP. */
 static void
@@ -411,6 +445,7 @@ main(int argc, char **argv)
 	static const struct t_case cases[] = {
 		{ "udp out and back, checksums", test_udp_out_and_back },
 		{ "udp checksum 0 stays 0", test_udp_zero_checksum_stays_zero },
+		{ "udp checksum computing to 0 is sent as 0xffff", test_udp_checksum_never_zero },
 		{ "checksums over 400 flows", test_checksums_many_flows },
 		{ "two peers, same inner tuple", test_two_peers_same_inner_tuple },
 		{ "endpoint-independent mapping", test_endpoint_independent_mapping },
