@@ -10,6 +10,7 @@
 #include "control_internal.h"
 #include "device.h"
 #include "dp.h"
+#include "dp_stages.h"
 #include "neigh.h"
 
 static void

@@ -1,0 +1,308 @@
+/* Assembly of the gateway from a validated configuration (see gateway.h). Every step that can
+ * fail says which port, peer or table it was about. */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <sodium.h>
+
+#include "control.h"
+#include "device.h"
+#include "dp.h"
+#include "gateway.h"
+#include "nat.h"
+#include "policy.h"
+#include "port.h"
+#include "worker.h"
+
+struct mg_gateway {
+	const struct mg_config *cfg;
+	struct mg_dp *dp;
+	struct mg_policy *policy;
+	struct mg_wg_device *dev;
+	struct mg_control *ctl;
+	struct rte_mempool *pool;
+	struct mg_dp_prefix open_allowed[MG_CONFIG_MAX_ALLOWED_IPS];
+	bool ports_started[MG_CONFIG_MAX_PORTS];
+};
+
+static uint32_t
+mask_be(uint8_t len)
+{
+	return rte_cpu_to_be_32(len == 0 ? 0 : ~0u << (32 - len));
+}
+
+static struct mg_dp_prefix
+to_dp_prefix(const struct mg_prefix *p)
+{
+	struct mg_dp_prefix d = { .mask_be = mask_be(p->len) };
+
+	d.addr_be = rte_cpu_to_be_32(p->addr) & d.mask_be;
+	return d;
+}
+
+static int
+setup_ports(struct mg_gateway *g, char *err, size_t errlen)
+{
+	const struct mg_config *cfg = g->cfg;
+	struct mg_dp *dp = g->dp;
+
+	dp->n_ports = cfg->n_ports;
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct mg_port_config *pc = &cfg->ports[i];
+		struct mg_dp_port *p = &dp->ports[i];
+
+		if (mg_port_lookup(pc, i, &p->port_id) != 0) {
+			snprintf(err, errlen, "port %s: device not found (%s %s)", pc->name,
+				 pc->driver, pc->iface);
+			return -1;
+		}
+		if (mg_port_start(p->port_id, pc, cfg->workers, g->pool, &p->mac, err, errlen) != 0)
+			return -1;
+		g->ports_started[i] = true;
+		snprintf(p->name, sizeof(p->name), "%s", pc->name);
+		p->role = ((pc->role & MG_PORT_ROLE_MESH) ? MG_DP_ROLE_MESH : 0) |
+			  ((pc->role & MG_PORT_ROLE_INTERNET) ? MG_DP_ROLE_INTERNET : 0);
+		p->ip_be = rte_cpu_to_be_32(pc->address.addr);
+		p->mask_be = mask_be(pc->address.len);
+		p->gateway_be = rte_cpu_to_be_32(pc->gateway);
+		p->mtu = pc->mtu ? pc->mtu : RTE_ETHER_MTU;
+		if (p->role & MG_DP_ROLE_MESH)
+			dp->mesh_port = i;
+		if (p->role & MG_DP_ROLE_INTERNET)
+			dp->internet_port = i;
+	}
+	dp->public_ip_be = cfg->nat_public_ip ? rte_cpu_to_be_32(cfg->nat_public_ip)
+					      : dp->ports[dp->internet_port].ip_be;
+	return 0;
+}
+
+/* The exit policy: our own addresses and subnets are protected, then the operator's rules, then
+ * the default denies. */
+static int
+setup_policy(struct mg_gateway *g)
+{
+	const struct mg_config *cfg = g->cfg;
+
+	g->policy = mg_policy_create();
+	if (g->policy == NULL)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct mg_prefix *a = &cfg->ports[i].address;
+		mg_policy_add_protected(g->policy, a->addr, 32);
+		mg_policy_add_protected(g->policy, a->addr, a->len);
+	}
+	if (cfg->nat_public_ip)
+		mg_policy_add_protected(g->policy, cfg->nat_public_ip, 32);
+	for (unsigned i = 0; i < cfg->n_rules; i++) {
+		const struct mg_rule_config *r = &cfg->rules[i];
+		if (mg_policy_add_rule(g->policy,
+				       r->action == MG_RULE_ALLOW ? MG_POLICY_ALLOW : MG_POLICY_DENY,
+				       r->prefix.addr, r->prefix.len, r->proto, r->port_lo,
+				       r->port_hi) != 0)
+			return -1;
+	}
+	mg_policy_add_default_denies(g->policy);
+	g->dp->policy = g->policy;
+	return 0;
+}
+
+static struct mg_nat *
+create_nat(const struct mg_config *cfg, const struct mg_dp *dp, unsigned w)
+{
+	uint32_t span = (uint32_t)(cfg->nat_port_hi - cfg->nat_port_lo + 1) / cfg->workers;
+	char name[32];
+	struct mg_nat_params np = {
+		.name = name,
+		.socket_id = (int)rte_socket_id(),
+		.public_ip = dp->public_ip_be,
+		.port_lo = (uint16_t)(cfg->nat_port_lo + w * span),
+		.port_hi = (uint16_t)(cfg->nat_port_lo + (w + 1) * span - 1),
+		.max_sessions = cfg->nat_max_sessions / cfg->workers,
+		.max_sessions_per_peer = cfg->nat_max_sessions_per_peer,
+		.max_peers = dp->max_peers,
+		.udp_timeout_s = cfg->nat_udp_timeout_s,
+		.tcp_established_timeout_s = cfg->nat_tcp_established_timeout_s,
+		.tcp_transitory_timeout_s = cfg->nat_tcp_transitory_timeout_s,
+		.icmp_timeout_s = cfg->nat_icmp_timeout_s,
+		.port_reuse_delay_s = cfg->nat_port_reuse_delay_s,
+	};
+
+	randombytes_buf(&np.seed, sizeof(np.seed));
+	snprintf(name, sizeof(name), "mg_nat%u", w);
+	return mg_nat_create(&np);
+}
+
+static int
+setup_workers(struct mg_gateway *g, char *err, size_t errlen)
+{
+	unsigned w = 0, lcore;
+
+	g->dp->n_workers = g->cfg->workers;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct mg_dp_worker_params wp = {
+			.idx = w, .lcore = lcore, .socket_id = (int)rte_lcore_to_socket_id(lcore),
+			.pool = g->pool, .nat = create_nat(g->cfg, g->dp, w),
+		};
+		if (wp.nat == NULL ||
+		    (g->dp->workers[w] = mg_dp_worker_create(g->dp, &wp)) == NULL) {
+			snprintf(err, errlen, "worker %u: out of memory for its NAT table or rings "
+				 "(raise memory_mb)", w);
+			mg_nat_destroy(wp.nat);
+			return -1;
+		}
+		if (++w == g->cfg->workers)
+			break;
+	}
+	if (w != g->cfg->workers) {
+		snprintf(err, errlen, "workers = %u but only %u worker lcores", g->cfg->workers, w);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup_peers(struct mg_gateway *g, char *err, size_t errlen)
+{
+	const struct mg_config *cfg = g->cfg;
+	struct mg_wg_device_params wp = {
+		.handshake_rate = cfg->handshake_rate,
+		.handshake_burst = cfg->handshake_burst,
+		.open_mode = cfg->open_mode,
+		.max_peers = g->dp->max_peers,
+	};
+
+	memcpy(wp.private_key, cfg->private_key, sizeof(wp.private_key));
+	g->dev = mg_wg_device_create(&wp);
+	sodium_memzero(wp.private_key, sizeof(wp.private_key));
+	if (g->dev == NULL) {
+		snprintf(err, errlen, "wireguard: cannot create the handshake device");
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->n_peers; i++) {
+		const struct mg_peer_config *pc = &cfg->peers[i];
+		struct mg_dp_prefix allowed[MG_CONFIG_MAX_ALLOWED_IPS];
+		int id = mg_wg_device_add_peer(g->dev, pc->public_key,
+					       pc->has_preshared_key ? pc->preshared_key : NULL);
+
+		for (unsigned a = 0; a < pc->n_allowed_ips; a++)
+			allowed[a] = to_dp_prefix(&pc->allowed_ips[a]);
+		if (id < 0 || mg_dp_peer_publish(g->dp, (uint32_t)id, allowed,
+						 (uint16_t)pc->n_allowed_ips) != 0) {
+			snprintf(err, errlen, "%s:%d: peers: peer %u cannot be added", cfg->source,
+				 pc->line, i);
+			return -1;
+		}
+		for (unsigned w = 0; pc->max_sessions && w < g->dp->n_workers; w++)
+			mg_nat_set_peer_limit(g->dp->workers[w]->nat, (uint32_t)id, pc->max_sessions);
+	}
+	return 0;
+}
+
+static int
+setup_control(struct mg_gateway *g)
+{
+	const struct mg_config *cfg = g->cfg;
+	struct mg_control_params cp = {
+		.dp = g->dp,
+		.dev = g->dev,
+		.pool = g->pool,
+		.open_allowed = g->open_allowed,
+		.n_open_allowed = (uint16_t)cfg->n_open_allowed_ips,
+		.under_load_backlog = cfg->under_load_backlog,
+		.stats_interval_s = cfg->stats_interval_s,
+		.instance = cfg->instance,
+	};
+
+	for (unsigned i = 0; i < cfg->n_open_allowed_ips; i++)
+		g->open_allowed[i] = to_dp_prefix(&cfg->open_allowed_ips[i]);
+	g->ctl = mg_control_create(&cp);
+	return g->ctl ? 0 : -1;
+}
+
+struct mg_gateway *
+mg_gateway_create(const struct mg_config *cfg, volatile bool *quit, char *err, size_t errlen)
+{
+	struct mg_gateway *g = calloc(1, sizeof(*g));
+	struct mg_dp_params dpp = {
+		.max_peers = cfg->n_peers + (cfg->open_mode ? cfg->open_max_peers : 0),
+		.n_workers = cfg->workers,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	if (g == NULL)
+		return NULL;
+	g->cfg = cfg;
+	g->pool = rte_pktmbuf_pool_create("mg_pool", cfg->mbufs * (cfg->n_ports + 1), 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	g->dp = g->pool ? mg_dp_create(&dpp) : NULL;
+	if (g->dp == NULL) {
+		snprintf(err, errlen, "out of memory for %u mbufs and %u peers (raise memory_mb)",
+			 cfg->mbufs * (cfg->n_ports + 1), dpp.max_peers);
+		goto fail;
+	}
+	g->dp->quit = quit;
+	g->dp->listen_port_be = rte_cpu_to_be_16(cfg->listen_port);
+	g->dp->tunnel_mtu = cfg->tunnel_mtu;
+	g->dp->icmp_reply_denied = cfg->policy_icmp_reply;
+	g->dp->idle_backoff = cfg->idle_backoff;
+	g->dp->idle_max_sleep_us = cfg->idle_max_sleep_us;
+	if (setup_ports(g, err, errlen) != 0 || setup_workers(g, err, errlen) != 0)
+		goto fail;
+	if (setup_policy(g) != 0) {
+		snprintf(err, errlen, "policy: cannot build the rule set");
+		goto fail;
+	}
+	if (setup_peers(g, err, errlen) != 0)
+		goto fail;
+	if (setup_control(g) != 0) {
+		snprintf(err, errlen, "control: cannot start");
+		goto fail;
+	}
+	return g;
+fail:
+	mg_gateway_destroy(g);
+	return NULL;
+}
+
+void
+mg_gateway_run(struct mg_gateway *g)
+{
+	for (unsigned w = 0; w < g->dp->n_workers; w++)
+		rte_eal_remote_launch(mg_dp_worker_main, g->dp->workers[w], g->dp->workers[w]->lcore);
+	mg_control_start(g->ctl);
+	mg_control_run(g->ctl, g->dp->quit);
+	rte_eal_mp_wait_lcore();
+}
+
+void
+mg_gateway_print_stats(struct mg_gateway *g)
+{
+	if (g->ctl)
+		mg_control_print_stats(g->ctl, stdout);
+}
+
+void
+mg_gateway_destroy(struct mg_gateway *g)
+{
+	if (g == NULL)
+		return;
+	mg_control_destroy(g->ctl);
+	for (unsigned i = 0; g->dp && i < g->cfg->n_ports; i++)
+		if (g->ports_started[i])
+			mg_port_stop(g->dp->ports[i].port_id);
+	for (unsigned w = 0; g->dp && w < g->dp->n_workers; w++) {
+		if (g->dp->workers[w] == NULL)
+			continue;
+		mg_nat_destroy(g->dp->workers[w]->nat);
+		mg_dp_worker_destroy(g->dp->workers[w]);
+	}
+	mg_wg_device_destroy(g->dev);
+	mg_policy_destroy(g->policy);
+	mg_dp_destroy(g->dp);
+	rte_mempool_free(g->pool);
+	free(g);
+}

@@ -1,0 +1,21 @@
+/* The gateway assembled from its configuration: ports, tables, policy, NAT per worker, the
+ * WireGuard device with its peers, the workers and the control lcore. Built after EAL init,
+ * torn down (keys wiped) on exit. */
+#ifndef MG_GATEWAY_H
+#define MG_GATEWAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+struct mg_gateway;
+
+struct mg_gateway *mg_gateway_create(const struct mg_config *cfg, volatile bool *quit,
+				     char *err, size_t errlen);
+/* Launch the workers on their lcores and run the control loop on this one until *quit. */
+void mg_gateway_run(struct mg_gateway *g);
+void mg_gateway_print_stats(struct mg_gateway *g);
+void mg_gateway_destroy(struct mg_gateway *g);
+
+#endif /* MG_GATEWAY_H */
