@@ -31,6 +31,18 @@ for t in "${tests[@]}"; do
 	timeout -k 20 "$timeout_s" bash "$t" >"$logdir/$name.log" 2>&1 </dev/null
 	rc=$?
 	took=$((SECONDS - start))
+	# A test killed by the timeout could not run its own cleanup: remove what its run created
+	# (namespaces named after the run id it logged, and every process inside them).
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		id=$(grep -m1 -o 'run mg[0-9a-f]\{6\}' "$logdir/$name.log" | cut -d' ' -f2)
+		if [ -n "$id" ]; then
+			for ns in $(ip netns list | awk '{print $1}' | grep "^$id-"); do
+				for pid in $(ip netns pids "$ns"); do kill -KILL "$pid" 2>/dev/null; done
+				ip netns del "$ns"
+			done
+			rm -rf "/var/run/dpdk/$id"
+		fi
+	fi
 	case $rc in
 	0) pass=$((pass + 1)); echo "PASS $name (${took}s)" ;;
 	77) skip=$((skip + 1)); echo "SKIP $name: $(grep -m1 '^SKIP' "$logdir/$name.log" | cut -d: -f3- | sed 's/^ //')" ;;

@@ -20,8 +20,9 @@ restore_huge() {
 }
 MG_CLEANUP_HOOKS+=(restore_huge)
 mount -t hugetlbfs -o pagesize=2M nodev "$huge_dir" || mg_fail "mount hugetlbfs"
-echo $((old_nr + 192)) >"$NR"
-[ "$(cat "$FREE")" -ge 160 ] || mg_skip "only $(cat "$FREE") free 2 MiB pages could be reserved"
+need=$(( ${MG_MEMORY_MB:-1024} / 2 + 64 ))   # memory_mb (see mg_gw_config) in 2 MiB pages, plus slack
+echo $((old_nr + need)) >"$NR"
+[ "$(cat "$FREE")" -ge "$need" ] || mg_skip "only $(cat "$FREE") free 2 MiB pages could be reserved"
 
 mg_topo_create twoport
 mg_client_add 1
