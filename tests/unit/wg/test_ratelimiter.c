@@ -142,6 +142,36 @@ static void test_churn_keeps_live_entries(void)
 	mg_ratelimiter_destroy(rl);
 }
 
+/* Busy sources amid many one-off sources: deleting idle entries (shifting probe chains) must never
+ * lose a busy entry. At 1 packet/s and burst 1, a source seen every 0.5 s alternates
+ * allowed/refused; a lost and re-created entry would be allowed out of turn. Busy sources come in
+ * generations of 10 rounds, inserted between one-off ones, so that they sit in probe chains
+ * behind entries that will be deleted. The table is never full here. */
+static void test_busy_survive_transients(void)
+{
+	enum { CAP = 256, BUSY = 24, TRANSIENT = 48, ROUNDS = 600, GENERATION = 10 };
+	struct mg_ratelimiter *rl = mg_ratelimiter_create(1, 1, CAP);
+	struct mg_ratelimiter_stats st;
+	uint32_t next_transient = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		uint64_t now = T0 + r * 500 * MS;
+		uint32_t first_busy = 0x64400000 + (r / GENERATION) * BUSY;
+		bool expect = (r % GENERATION) % 2 == 0;
+
+		for (uint32_t k = 0; k < TRANSIENT; k++) {
+			mg_ratelimiter_allow(rl, ip(0x64500000 + next_transient++), now);
+			if (k % 2 == 0 && mg_ratelimiter_allow(rl, ip(first_busy + k / 2), now) != expect)
+				CU_FAIL("busy source lost its bucket");
+		}
+	}
+	mg_ratelimiter_stats_get(rl, &st);
+	CU_ASSERT_EQUAL(st.table_full, 0);
+	CU_ASSERT_TRUE(st.recycled > 10000);
+	mg_ratelimiter_destroy(rl);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -155,6 +185,7 @@ int main(void)
 	CU_add_test(s, "refill at the rate", test_refill_at_rate);
 	CU_add_test(s, "sources are independent", test_sources_independent);
 	CU_add_test(s, "full table", test_full_table);
+	CU_add_test(s, "busy sources survive transients", test_busy_survive_transients);
 	CU_add_test(s, "churn keeps live entries", test_churn_keeps_live_entries);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

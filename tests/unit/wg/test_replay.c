@@ -96,6 +96,20 @@ static void test_large_jumps(void)
 	CU_ASSERT_TRUE(accept(1000000 + 3 * 8192 + 17 - WINDOW));
 }
 
+/* A jump of a whole number of rings lands the greatest in the same slot: every word, that one
+ * included, must have been cleared. */
+static void test_jump_whole_rings(void)
+{
+	mg_replay_init(&w);
+	CU_ASSERT_TRUE(accept(100));
+	CU_ASSERT_TRUE(accept(100 + 2 * 8192));
+	CU_ASSERT_TRUE(accept(101 + 2 * 8192 - 64));
+	CU_ASSERT_TRUE(accept(100 + 130 * 8192));
+	for (uint64_t c = 100 + 130 * 8192 - WINDOW; c < 100 + 130 * 8192; c++)
+		if (!accept(c))
+			CU_FAIL("counter in a freshly cleared window refused");
+}
+
 static void test_reject_after_messages(void)
 {
 	const uint64_t limit = MG_WG_REJECT_AFTER_MESSAGES;
@@ -160,6 +174,7 @@ int main(void)
 	CU_add_test(s, "out of order within the window", test_out_of_order_within_window);
 	CU_add_test(s, "both edges of the window", test_window_edges);
 	CU_add_test(s, "jumps larger than the window", test_large_jumps);
+	CU_add_test(s, "jumps of whole rings", test_jump_whole_rings);
 	CU_add_test(s, "REJECT_AFTER_MESSAGES", test_reject_after_messages);
 	CU_add_test(s, "random sequences against a model", test_against_model);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -138,6 +138,9 @@ static void test_new_handshake_when_unanswered(void)
 	/* ... until data goes out unanswered again. */
 	mg_wg_timers_data_sent(&p, T0 + 20 * SEC);
 	CU_ASSERT_EQUAL(at(T0 + 35 * SEC, 0), MG_WG_TIMER_SEND_INITIATION);
+	/* Nowhere to send it without an endpoint. */
+	p.has_endpoint = false;
+	CU_ASSERT_EQUAL(at(T0 + 35 * SEC, 0), 0);
 }
 
 static void test_rekey_on_send(void)
