@@ -45,7 +45,7 @@ enum mg_nat_defaults {
 };
 
 struct mg_nat_params {
-	const char *name;              /* unique per process, at most 24 characters (hash names) */
+	const char *name;              /* unique per process, at most 18 characters (hash names) */
 	int socket_id;                 /* NUMA socket for the tables, or SOCKET_ID_ANY */
 	uint32_t public_ip;            /* network order */
 	uint16_t port_lo, port_hi;     /* this instance's public port range, inclusive (host order);

@@ -16,7 +16,9 @@
 
 enum nat_limits {
 	NAT_NIL = UINT32_MAX,           /* end of an index list */
-	NAT_NAME_MAX = 24,              /* rte_hash names are "<name>_x" within RTE_HASH_NAMESIZE */
+	/* rte_hash names its extendable-bucket ring "HT_EXT_<name>_nX", and ring names stop at 28
+	 * characters: a longer name would be cut and the three tables' rings would collide. */
+	NAT_NAME_MAX = 18,
 	NAT_RECLAIM_TABLE_BUDGET = 8,   /* expired sessions freed to make room when the table is full */
 	NAT_RECLAIM_PEER_SCAN = 64,     /* sessions of one peer examined when it is at its limit */
 };

@@ -413,6 +413,13 @@ test_create_params(void)
 	a = mg_nat_create(&p); /* the name is free again */
 	CU_ASSERT_PTR_NOT_NULL(a);
 	mg_nat_destroy(a);
+	p.name = "abcdefghijklmnopqr"; /* 18 characters: the longest that fits the hash names */
+	a = mg_nat_create(&p);
+	CU_ASSERT_PTR_NOT_NULL(a);
+	mg_nat_destroy(a);
+	p.name = "abcdefghijklmnopqrs";
+	CU_ASSERT_PTR_NULL(mg_nat_create(&p));
+	CU_ASSERT_EQUAL(rte_errno, EINVAL);
 }
 
 /* The estimate must match what the heap actually gives out, within 15 %. */
