@@ -581,6 +581,18 @@ mg_wg_device_create_initiation(struct mg_wg_device *dev, int peer_id, uint64_t n
 }
 
 void
+mg_wg_device_clear_handshake(struct mg_wg_device *dev, int peer_id)
+{
+	struct dev_peer *p;
+
+	if (peer_id < 0 || (uint32_t)peer_id >= dev->peer_count)
+		return;
+	p = &dev->peers[peer_id];
+	release_hs_index(dev, p);
+	mg_noise_handshake_clear(&p->noise.hs);
+}
+
+void
 mg_wg_device_release_index(struct mg_wg_device *dev, uint32_t local_index)
 {
 	int id = mg_wg_device_index_peer(dev, local_index);

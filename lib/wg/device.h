@@ -110,6 +110,10 @@ void mg_wg_device_handle(struct mg_wg_device *dev, uint32_t src_ip_be, uint16_t 
 int mg_wg_device_create_initiation(struct mg_wg_device *dev, int peer_id, uint64_t now_ns,
 				   const struct timespec *wall, uint8_t out[MG_WG_MSG_INITIATION_LEN]);
 
+/* Abandon the handshake in flight with peer_id (timers gave up, or all keys are being zeroed):
+ * wipes its ephemeral key and chaining state and releases its index. Keypairs are not touched. */
+void mg_wg_device_clear_handshake(struct mg_wg_device *dev, int peer_id);
+
 /* The data plane dropped a keypair: release its local index. Unknown indices are ignored. */
 void mg_wg_device_release_index(struct mg_wg_device *dev, uint32_t local_index);
 /* Peer owning a local index (handshake or keypair), or -1. */

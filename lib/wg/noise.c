@@ -146,14 +146,18 @@ sym_init(struct sym *s, const uint8_t responder_static[MG_WG_KEY_LEN])
 	sodium_memzero(s->key, sizeof(s->key));
 }
 
-/* Fresh ephemeral: e_priv random, e_pub into out, h = HASH(h || e_pub), ck = KDF1(ck, e_pub). */
+/* A fresh ephemeral key pair. */
 static void
-mix_ephemeral(struct sym *s, uint8_t e_priv[MG_WG_KEY_LEN], uint8_t e_pub[MG_WG_KEY_LEN], bool generate)
+new_ephemeral(uint8_t e_priv[MG_WG_KEY_LEN], uint8_t e_pub[MG_WG_KEY_LEN])
 {
-	if (generate) {
-		randombytes_buf(e_priv, MG_WG_KEY_LEN);
-		crypto_scalarmult_base(e_pub, e_priv);
-	}
+	randombytes_buf(e_priv, MG_WG_KEY_LEN);
+	crypto_scalarmult_base(e_pub, e_priv);
+}
+
+/* e: h = HASH(h || e_pub), ck = KDF1(ck, e_pub). */
+static void
+mix_ephemeral(struct sym *s, const uint8_t e_pub[MG_WG_KEY_LEN])
+{
 	mix_hash(s->h, e_pub, MG_WG_KEY_LEN);
 	kdf(s->ck, NULL, NULL, s->ck, e_pub, MG_WG_KEY_LEN);
 }
@@ -224,7 +228,8 @@ mg_noise_create_initiation(const struct mg_noise_local *l, struct mg_noise_peer 
 	msg->sender_index = mg_wg_le32_put(local_index);
 	sym_init(&s, p->remote_static);
 	/* e */
-	mix_ephemeral(&s, e_priv, msg->ephemeral, true);
+	new_ephemeral(e_priv, msg->ephemeral);
+	mix_ephemeral(&s, msg->ephemeral);
 	/* es */
 	if (!mix_dh(&s, true, e_priv, p->remote_static))
 		goto out_wipe;
@@ -302,7 +307,7 @@ mg_noise_consume_initiation(const struct mg_noise_local *l, const struct mg_wg_m
 	*peer_out = NULL;
 	sym_init(&s, l->public_key);
 	/* e */
-	mix_ephemeral(&s, NULL, (uint8_t *)msg->ephemeral, false);
+	mix_ephemeral(&s, msg->ephemeral);
 	/* es */
 	if (!mix_dh(&s, true, l->private_key, msg->ephemeral))
 		goto out_wipe;
@@ -357,7 +362,8 @@ mg_noise_create_response(struct mg_noise_peer *p, uint32_t local_index, struct m
 	memcpy(s.h, p->hs.hash, sizeof(s.h));
 	rc = MG_NOISE_ERR_INVALID_DH;
 	/* e */
-	mix_ephemeral(&s, e_priv, msg->ephemeral, true);
+	new_ephemeral(e_priv, msg->ephemeral);
+	mix_ephemeral(&s, msg->ephemeral);
 	/* ee */
 	if (!mix_dh(&s, false, e_priv, p->hs.remote_ephemeral))
 		goto out_wipe;
@@ -394,7 +400,7 @@ mg_noise_consume_response(const struct mg_noise_local *l, struct mg_noise_peer *
 	memcpy(s.h, p->hs.hash, sizeof(s.h));
 	rc = MG_NOISE_ERR_INVALID_DH;
 	/* e */
-	mix_ephemeral(&s, NULL, (uint8_t *)msg->ephemeral, false);
+	mix_ephemeral(&s, msg->ephemeral);
 	/* ee */
 	if (!mix_dh(&s, false, p->hs.ephemeral_private, msg->ephemeral))
 		goto out_wipe;

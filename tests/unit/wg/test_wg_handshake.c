@@ -140,6 +140,10 @@ test_keys_match_without_psk(void)
 	node_make(&b, false, 4, 20, 5);
 	pair_nodes(&a, &b, NULL, NULL);
 	CU_ASSERT_EQUAL(mg_wg_device_add_peer(a.dev, b.pub, NULL), -1); /* duplicate */
+	{
+		static const uint8_t low_order[32]; /* the identity point: every DH with it is zero */
+		CU_ASSERT_EQUAL(mg_wg_device_add_peer(a.dev, low_order, NULL), -1);
+	}
 	CU_ASSERT_TRUE(handshake(&a, 0, &b, 0, &ka, &kb));
 	assert_keys_pair(&ka, &kb);
 	CU_ASSERT_EQUAL(mg_wg_device_index_peer(a.dev, ka.local_index), 0);
@@ -349,6 +353,12 @@ test_decrypt_failure_and_unknown_peer(void)
 	r = deliver(&b, ip_a, port_a, bad, sizeof(bad), false, out, &out_len);
 	CU_ASSERT_EQUAL(r.drop, MG_WG_DROP_DECRYPT_FAILED);
 	CU_ASSERT_EQUAL(r.peer_id, -1);
+	/* An all-zero (low-order) ephemeral makes DH(static, e) all zero: refused, not used. */
+	memcpy(bad, init, sizeof(bad));
+	memset(bad + offsetof(struct mg_wg_msg_initiation, ephemeral), 0, 32);
+	remac1(bad, sizeof(bad), b.pub);
+	r = deliver(&b, ip_a, port_a, bad, sizeof(bad), false, out, &out_len);
+	CU_ASSERT_EQUAL(r.drop, MG_WG_DROP_INVALID_DH);
 	/* c knows b's key but b does not know c: closed mode drops it as unknown. */
 	CU_ASSERT_EQUAL(mg_wg_device_add_peer(c.dev, b.pub, NULL), 0);
 	CU_ASSERT_EQUAL(mg_wg_device_create_initiation(c.dev, 0, now_ns, &wall, init), 0);
@@ -565,6 +575,13 @@ test_response_checks(void)
 	/* Replayed response: its index now belongs to a keypair, not to a pending initiation. */
 	r = deliver(&a, ip_c, port_a, resp, resp_len, false, out, &out_len);
 	CU_ASSERT_EQUAL(r.drop, MG_WG_DROP_WRONG_STATE);
+	/* A handshake abandoned by the timers: its index is gone, a late response finds nothing. */
+	advance_ms(30);
+	CU_ASSERT_EQUAL(mg_wg_device_create_initiation(a.dev, 0, now_ns, &wall, init), 0);
+	deliver(&b, ip_a, port_a, init, sizeof(init), false, resp, &resp_len);
+	mg_wg_device_clear_handshake(a.dev, 0);
+	r = deliver(&a, ip_c, port_a, resp, resp_len, false, out, &out_len);
+	CU_ASSERT_EQUAL(r.drop, MG_WG_DROP_UNKNOWN_INDEX);
 	node_free(&a);
 	node_free(&b);
 }
