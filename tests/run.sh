@@ -24,6 +24,12 @@ if [ "$unit_only" = 0 ]; then
 	MESHGATE="$build/app/meshgate/meshgate" WG_RESPONDER="$build/tests/tools/wg_responder" \
 		bash tests/integration/run_all.sh | tee "$log/integration.txt"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/integration.txt" | tail -n 1)
+	echo "== WireGuard handshake interop (lib/wg against stock wireguard-go, no DPDK)"
+	if bash tests/integration/wg_interop.sh "$build/tests/tools/wg_responder"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
 	if [ -z "$line" ]; then
 		echo "integration runner printed no summary"; failed=$((failed + 1))
 	else

@@ -81,6 +81,7 @@ zero_keys(struct mg_control *c, uint32_t peer_id)
 
 	mg_dp_peer_clear_keys(c->dp, peer_id, released, &n_released);
 	mg_ctl_release(c, released, n_released);
+	mg_wg_device_clear_handshake(c->p.dev, (int)peer_id);
 	mg_wg_timers_keys_zeroed(&c->peers[peer_id].timers);
 	MG_CTL_COUNT(c, KEYS_ZEROED);
 }
@@ -108,8 +109,10 @@ mg_ctl_timers_tick(struct mg_control *c, uint64_t now)
 		}
 		if (act & MG_WG_TIMER_SEND_INITIATION)
 			send_initiation(c, id, now, act & MG_WG_TIMER_INITIATION_RETRY);
-		if (act & MG_WG_TIMER_GIVE_UP_HANDSHAKE)
+		if (act & MG_WG_TIMER_GIVE_UP_HANDSHAKE) {
+			mg_wg_device_clear_handshake(c->p.dev, (int)id);
 			mg_wg_timers_handshake_gave_up(&cp->timers);
+		}
 		if (act & MG_WG_TIMER_EXPIRE_CURRENT) {
 			mg_wg_timers_current_expired(&cp->timers);
 			MG_CTL_COUNT(c, KEYS_EXPIRED);
