@@ -281,7 +281,10 @@ mg_gw_config() {
 		echo "  open = { enabled = true; max_peers = 64; allowed_ips = [ \"0.0.0.0/0\" ]; };"
 		echo "};"
 		# A test needs few sessions; a small table keeps memory_mb modest.
-		echo "nat = { max_sessions = 65536; max_sessions_per_peer = 8192; };"
+		# One-armed: NAT shares the address with WireGuard, so its ports stay below 51820.
+		local range="1024, 65535"
+		[ "$arr" = onearmed ] && range="1024, 49151"
+		echo "nat = { max_sessions = 65536; max_sessions_per_peer = 8192; port_range = [ $range ]; };"
 		if [ -n "${MG_STATIC_PEERS:-}" ]; then
 			echo "peers = ("
 			local sep=""
@@ -308,6 +311,8 @@ mg_exit_start() {
 	mg_gw_config "$MG_TMP/meshgate.conf" "${1:-off}"
 	"$MESHGATE" --check -c "$MG_TMP/meshgate.conf" >"$MG_TMP/check.log" 2>&1 ||
 		mg_fail "meshgate --check rejected the generated config: $(cat "$MG_TMP/check.log")"
+	# Keep the previous run's log (final statistics) as exit.prev.log.
+	[ -s "$MG_TMP/exit.log" ] && mv "$MG_TMP/exit.log" "$MG_TMP/exit.prev.log"
 	: >"$MG_TMP/exit.log"
 	mg_spawn exit "$MG_NS_G" "$MESHGATE" -c "$MG_TMP/meshgate.conf"
 	MG_EXIT_PID=$MG_LAST_PID
