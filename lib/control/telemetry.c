@@ -4,6 +4,7 @@
  *   /meshgate/peers  one entry per peer: key, endpoint, traffic, handshake age   (param: first id)
  *   /meshgate/nat    NAT sessions and results, summed over workers
  *   /meshgate/ports  per port: address, MAC and the ethdev counters
+ *   /meshgate/workers per worker lcore: its own counters and total drops
  * Callbacks run on the telemetry thread and only read: counters may be a few packets stale.
  */
 #include <inttypes.h>
@@ -216,6 +217,33 @@ cmd_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	return 0;
 }
 
+static int
+cmd_workers(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct mg_control *c = tel_ctl;
+
+	rte_tel_data_start_dict(d);
+	for (unsigned w = 0; w < c->dp->n_workers; w++) {
+		const struct mg_dp_worker *wk = c->dp->workers[w];
+		struct rte_tel_data *wd = rte_tel_data_alloc();
+		uint64_t drops = 0;
+		char name[32];
+
+		if (wd == NULL)
+			break;
+		for (int i = 0; i < MG_DP_DROP_MAX; i++)
+			drops += wk->counters.drop[i];
+		rte_tel_data_start_dict(wd);
+		rte_tel_data_add_dict_u64(wd, "lcore", wk->lcore);
+		for (int i = 0; i < MG_DP_COUNTER_MAX; i++)
+			rte_tel_data_add_dict_u64(wd, mg_dp_counter_name(i), wk->counters.c[i]);
+		rte_tel_data_add_dict_u64(wd, "drops", drops);
+		snprintf(name, sizeof(name), "worker%u", w);
+		rte_tel_data_add_dict_container(d, name, wd, 0);
+	}
+	return 0;
+}
+
 int
 mg_ctl_telemetry_register(struct mg_control *c)
 {
@@ -225,7 +253,9 @@ mg_ctl_telemetry_register(struct mg_control *c)
 	       rte_telemetry_register_cmd("/meshgate/peers", cmd_peers,
 					  "Peers (up to 64). Parameter: first peer id") |
 	       rte_telemetry_register_cmd("/meshgate/nat", cmd_nat, "NAT table usage and results") |
-	       rte_telemetry_register_cmd("/meshgate/ports", cmd_ports, "Port counters");
+	       rte_telemetry_register_cmd("/meshgate/ports", cmd_ports, "Port counters") |
+	       rte_telemetry_register_cmd("/meshgate/workers", cmd_workers,
+					  "Per-worker (per-lcore) counters");
 }
 
 void
