@@ -113,14 +113,15 @@ setup_policy(struct mg_gateway *g)
 static struct mg_nat *
 create_nat(const struct mg_config *cfg, const struct mg_dp *dp, unsigned w)
 {
-	uint32_t span = (uint32_t)(cfg->nat_port_hi - cfg->nat_port_lo + 1) / cfg->workers;
+	uint32_t span = dp->nat_port_span; /* worker w owns [lo + w*span, lo + (w+1)*span) */
 	char name[32];
 	struct mg_nat_params np = {
 		.name = name,
 		.socket_id = (int)rte_socket_id(),
 		.public_ip = dp->public_ip_be,
 		.port_lo = (uint16_t)(cfg->nat_port_lo + w * span),
-		.port_hi = (uint16_t)(cfg->nat_port_lo + (w + 1) * span - 1),
+		.port_hi = w + 1 == cfg->workers ? cfg->nat_port_hi
+						 : (uint16_t)(cfg->nat_port_lo + (w + 1) * span - 1),
 		.max_sessions = cfg->nat_max_sessions / cfg->workers,
 		.max_sessions_per_peer = cfg->nat_max_sessions_per_peer,
 		.max_peers = dp->max_peers,
@@ -142,6 +143,9 @@ setup_workers(struct mg_gateway *g, char *err, size_t errlen)
 	unsigned w = 0, lcore;
 
 	g->dp->n_workers = g->cfg->workers;
+	g->dp->nat_port_lo = g->cfg->nat_port_lo;
+	g->dp->nat_port_span = (uint16_t)((g->cfg->nat_port_hi - g->cfg->nat_port_lo + 1) /
+					  g->cfg->workers);
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct mg_dp_worker_params wp = {
 			.idx = w, .lcore = lcore, .socket_id = (int)rte_lcore_to_socket_id(lcore),

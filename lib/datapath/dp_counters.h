@@ -26,6 +26,7 @@
 	X(CONTROL_TX, "control_tx")                                                              \
 	X(ICMP_ERRORS_SENT, "icmp_errors_sent")                                                  \
 	X(ENDPOINT_ROAMED, "endpoint_roamed")                                                    \
+	X(HANDED_OFF, "handed_off")                                                              \
 	X(IDLE_LOOPS, "idle_loops")                                                              \
 	X(BUSY_LOOPS, "busy_loops")
 
@@ -60,6 +61,7 @@
 	X(TOO_BIG, "too_big")                                                                    \
 	X(MULTI_SEGMENT, "multi_segment")                                                        \
 	X(PUNT_RING_FULL, "punt_ring_full")                                                      \
+	X(HANDOFF_RING_FULL, "handoff_ring_full")                                                \
 	X(TX_FULL, "tx_full")                                                                    \
 	X(NO_MBUF, "no_mbuf")
 

@@ -44,6 +44,13 @@ uint16_t mg_dp_ingress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t 
  * prepend WireGuard, UDP, IPv4 and Ethernet headers for the peer's endpoint. */
 uint16_t mg_dp_encrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
 
+/* Internet packets (Ethernet at the front) whose NAT session another worker owns go to its
+ * hand-off ring; returns how many stay here. */
+uint16_t mg_dp_steer(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/* The worker whose NAT owns public port (or echo identifier) `port`. */
+unsigned int mg_dp_port_owner(const struct mg_dp *dp, int port);
+
 /* Prepend an Ethernet header for next hop `ip_be` on port index `port`. False: no neighbour yet
  * (the control lcore has been asked to resolve it). */
 bool mg_dp_l2_prepend(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,

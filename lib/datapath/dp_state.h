@@ -106,6 +106,8 @@ struct mg_dp_worker {
 	struct rte_ring *ctl_tx_ring;   /* control -> worker: frames to send, m->port set */
 	struct rte_ring *ctl_seal_ring; /* control -> worker: inner packets (or empty keepalives)
 					 * to encrypt for the peer in m->hash.usr */
+	struct rte_ring *handoff_ring;  /* other workers -> this one: internet packets whose NAT
+					 * session this worker owns (multi-producer) */
 	uint64_t resolve_last_ns;       /* rate limit for RESOLVE events */
 	struct mg_dp_counters counters;
 } __rte_cache_aligned;
@@ -136,6 +138,8 @@ struct mg_dp {
 
 	struct mg_dp_worker *workers[MG_DP_MAX_WORKERS];
 	unsigned int n_workers;
+	uint16_t nat_port_lo;           /* worker w's NAT owns [lo + w*span, lo + (w+1)*span) */
+	uint16_t nat_port_span;
 
 	bool idle_backoff;
 	uint32_t idle_max_sleep_us;

@@ -67,10 +67,14 @@ tx_flush(struct mg_dp_worker *w)
 
 		if (q->n == 0)
 			continue;
+		uint64_t bytes = 0;
 		for (uint16_t i = 0; i < q->n; i++)
-			MG_DP_COUNT(w, TX_BYTES, rte_pktmbuf_pkt_len(q->m[i]));
+			bytes += rte_pktmbuf_pkt_len(q->m[i]);
 		sent = rte_eth_tx_burst(w->dp->ports[p].port_id, w->idx, q->m, q->n);
+		for (uint16_t i = sent; i < q->n; i++) /* still ours: the port did not take them */
+			bytes -= rte_pktmbuf_pkt_len(q->m[i]);
 		MG_DP_COUNT(w, TX_PACKETS, sent);
+		MG_DP_COUNT(w, TX_BYTES, bytes);
 		if (unlikely(sent < q->n)) {
 			w->counters.drop[MG_DP_DROP_TX_FULL] += q->n - sent;
 			rte_pktmbuf_free_bulk(&q->m[sent], q->n - sent);
@@ -110,6 +114,15 @@ punt(struct mg_dp_worker *w, struct mg_dp_burst *b)
 	}
 }
 
+static void
+from_internet(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	uint16_t k = mg_dp_ingress(w, pkts, n, now);
+
+	free_tail(pkts, k, n);
+	to_peers(w, pkts, k, now);
+}
+
 void
 mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf **pkts,
 			uint16_t n, uint64_t now)
@@ -133,9 +146,8 @@ mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mb
 	if (icmp.n)
 		to_peers(w, icmp.m, icmp.n, now);
 	if (c.internet.n) {
-		k = mg_dp_ingress(w, c.internet.m, c.internet.n, now);
-		free_tail(c.internet.m, k, c.internet.n);
-		to_peers(w, c.internet.m, k, now);
+		uint16_t local = mg_dp_steer(w, c.internet.m, c.internet.n);
+		from_internet(w, c.internet.m, local, now);
 	}
 }
 
@@ -153,6 +165,10 @@ drain_control(struct mg_dp_worker *w, uint64_t now)
 	n = rte_ring_dequeue_burst(w->ctl_seal_ring, (void **)pkts, MG_DP_BURST, NULL);
 	if (n)
 		to_peers(w, pkts, n, now);
+	total += n;
+	n = rte_ring_dequeue_burst(w->handoff_ring, (void **)pkts, MG_DP_BURST, NULL);
+	if (n)
+		from_internet(w, pkts, n, now);
 	return total + n;
 }
 
@@ -246,8 +262,9 @@ mg_dp_worker_create(struct mg_dp *dp, const struct mg_dp_worker_params *p)
 	w->event_ring = ring_for("event", p->idx, p->socket_id, spsc, sizeof(struct mg_dp_event));
 	w->ctl_tx_ring = ring_for("ctltx", p->idx, p->socket_id, spsc, 0);
 	w->ctl_seal_ring = ring_for("ctlseal", p->idx, p->socket_id, spsc, 0);
+	w->handoff_ring = ring_for("handoff", p->idx, p->socket_id, RING_F_SC_DEQ, 0);
 	if (w->crypto == NULL || w->punt_ring == NULL || w->event_ring == NULL ||
-	    w->ctl_tx_ring == NULL || w->ctl_seal_ring == NULL) {
+	    w->ctl_tx_ring == NULL || w->ctl_seal_ring == NULL || w->handoff_ring == NULL) {
 		mg_dp_worker_destroy(w);
 		return NULL;
 	}
@@ -271,10 +288,12 @@ mg_dp_worker_destroy(struct mg_dp_worker *w)
 	ring_drain_free(w->punt_ring);
 	ring_drain_free(w->ctl_tx_ring);
 	ring_drain_free(w->ctl_seal_ring);
+	ring_drain_free(w->handoff_ring);
 	rte_ring_free(w->punt_ring);
 	rte_ring_free(w->event_ring);
 	rte_ring_free(w->ctl_tx_ring);
 	rte_ring_free(w->ctl_seal_ring);
+	rte_ring_free(w->handoff_ring);
 	mg_wg_crypto_destroy(w->crypto);
 	rte_free(w);
 }

@@ -1,0 +1,85 @@
+/* Steering of inbound internet packets to the worker that owns their NAT session.
+ *
+ * Each worker's NAT instance owns a slice of the public port range (and of ICMP echo
+ * identifiers). RSS or the kernel's fan-out picks the receiving worker from the packet's own
+ * tuple, which for a reply says nothing about who created the session, so a packet whose public
+ * port belongs to another worker is handed to that worker's hand-off ring. With one worker this is
+ * a no-op.
+ */
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+
+#include "dp_stages.h"
+#include "icmp.h"
+
+/* The public port (or echo identifier) a packet to us is about; -1 when there is none. */
+static int
+public_port(const uint8_t *ip, uint32_t len)
+{
+	const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)ip;
+	uint32_t ihl = rte_ipv4_hdr_len(h);
+	const uint8_t *l4 = ip + ihl;
+
+	if (len < ihl + 8)
+		return -1;
+	if (h->next_proto_id == IPPROTO_TCP || h->next_proto_id == IPPROTO_UDP)
+		return (l4[2] << 8) | l4[3]; /* destination port */
+	if (h->next_proto_id != IPPROTO_ICMP)
+		return -1;
+	if (l4[0] == MG_PKT_ICMP_ECHO_REPLY)
+		return (l4[4] << 8) | l4[5]; /* identifier */
+	if (l4[0] == MG_PKT_ICMP_DEST_UNREACH || l4[0] == MG_PKT_ICMP_TIME_EXCEEDED ||
+	    l4[0] == MG_PKT_ICMP_PARAM_PROBLEM) {
+		/* The quoted packet is one we sent: its source port is ours. */
+		const uint8_t *in = l4 + 8;
+		uint32_t in_ihl;
+
+		if (len < ihl + 8 + 20)
+			return -1;
+		in_ihl = (in[0] & 0xf) * 4u;
+		if (len < ihl + 8 + in_ihl + 8)
+			return -1;
+		if (in[9] == IPPROTO_ICMP)
+			return (in[in_ihl + 4] << 8) | in[in_ihl + 5];
+		return (in[in_ihl] << 8) | in[in_ihl + 1];
+	}
+	return -1;
+}
+
+unsigned int
+mg_dp_port_owner(const struct mg_dp *dp, int port)
+{
+	unsigned int w;
+
+	if (port < dp->nat_port_lo || dp->nat_port_span == 0)
+		return 0;
+	w = (unsigned int)(port - dp->nat_port_lo) / dp->nat_port_span;
+	return w < dp->n_workers ? w : dp->n_workers - 1;
+}
+
+uint16_t
+mg_dp_steer(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct mg_dp_split split = { 0 };
+
+	if (w->dp->n_workers == 1)
+		return n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		int port = public_port(rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN),
+				       rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN);
+		unsigned int owner = port < 0 ? w->idx : mg_dp_port_owner(w->dp, port);
+
+		if (owner == w->idx) {
+			mg_dp_keep(pkts, &split, m);
+		} else if (rte_ring_enqueue(w->dp->workers[owner]->handoff_ring, m) == 0) {
+			MG_DP_COUNT(w, HANDED_OFF, 1);
+		} else {
+			MG_DP_DROP(w, HANDOFF_RING_FULL);
+			rte_pktmbuf_free(m);
+		}
+	}
+	return split.kept;
+}
