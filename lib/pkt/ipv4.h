@@ -49,7 +49,8 @@ struct mg_pkt_ipv4_info {
  * protocol returns UNSUPPORTED_PROTO with the L3 fields of *info set. A header shorter than its
  * IHL says is TRUNCATED. The TTL is reported, not judged: forwarding calls mg_pkt_ipv4_dec_ttl,
  * whose false return the caller counts as TTL_EXPIRED. */
-enum mg_pkt_verdict mg_pkt_ipv4_parse(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info);
+enum mg_pkt_verdict mg_pkt_ipv4_parse(const uint8_t *p, uint32_t len,
+				      struct mg_pkt_ipv4_info *info);
 
 /* Decrement the TTL of a validated header, updating the checksum incrementally (RFC 1624).
  * Returns false and leaves the header untouched when TTL <= 1: the caller drops the packet and

@@ -44,7 +44,8 @@ enum mg_pkt_verdict {
 /* Human-readable reason ("unknown verdict" when out of range); static storage, never NULL. */
 const char *mg_pkt_verdict_str(enum mg_pkt_verdict v);
 
-/* The enum suffix of the reason, e.g. "BAD_HDR_CSUM", for telemetry keys ("UNKNOWN" if out of range). */
+/* The enum suffix of the reason, e.g. "BAD_HDR_CSUM", for telemetry keys ("UNKNOWN" if out of
+ * range). */
 const char *mg_pkt_verdict_name(enum mg_pkt_verdict v);
 
 #endif /* MG_PKT_VERDICT_H */

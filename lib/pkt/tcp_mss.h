@@ -1,4 +1,4 @@
-/* TCP MSS clamping for tunnelled traffic (the effective path MTU shrinks by the WireGuard overhead).
+/* TCP MSS clamping for tunnelled traffic (the path MTU shrinks by the WireGuard overhead).
  *
  * On SYN segments the MSS option is lowered to the configured value, with the TCP checksum updated
  * incrementally; options are walked with bounds checks so malformed option lists are left alone.
