@@ -51,16 +51,18 @@ mg_spawn ping "${MG_CLIENT_NS[1]}" ping -n -i 0.5 "$MG_SERVER"
 # stats_line: one compact line from /meshgate/stats (sums over paths matching each pattern, so
 # per-port or per-worker layouts read the same).
 stats_line() {
-	MG_TELE --flat /meshgate/stats 2>/dev/null | awk -v t="$1" '
+	local nat
+	nat=$(MG_TELE --get sessions /meshgate/nat 2>/dev/null)
+	MG_TELE --flat /meshgate/stats 2>/dev/null | awk -v t="$1" -v nat="${nat:-0}" '
 		$1 ~ /(^|\.)rx_packets$/ {rx += $2}
 		$1 ~ /(^|\.)tx_packets$/ {tx += $2}
 		$1 ~ /(^|\.)decrypted$/ {dec += $2}
 		$1 ~ /(^|\.)encrypted$/ {enc += $2}
-		$1 ~ /nat.*(created|sessions)/ {nat += $2}
-		$1 ~ /(^|\.)drops?\./ {drops += $2}
+		$1 ~ /(^|\.)handshakes?_completed?$/ {hs += $2}
+		$1 ~ /(^|[._])drops?\./ {drops += $2}
 		END {
 			if (NR == 0) { printf "t=%ss telemetry not answering\n", t; exit }
-			printf "t=%ss rx=%d tx=%d decrypted=%d encrypted=%d nat=%d drops=%d\n", t, rx, tx, dec, enc, nat, drops
+			printf "t=%ss rx=%d tx=%d decrypted=%d encrypted=%d handshakes=%d nat_sessions=%d drops=%d\n", t, rx, tx, dec, enc, hs, nat, drops
 		}'
 }
 wg_line() {

@@ -27,9 +27,13 @@ MG_TUNNEL_MTU=1420
 
 # Telemetry counter lookups: every test reads counters through these patterns only (regexes over
 # the flattened paths that mgtelemetry.py --flat prints), so a renamed counter is fixed here.
-MG_CTR_DROPS='(^|\.)drops?\.'                  # every drop reason
+MG_CTR_DROPS='(^|[._])drops?\.'                # every drop reason (data path and handshake_drops)
 MG_CTR_POLICY_DENY='(^|\.)drops?\..*polic'     # the policy-deny drop(s)
-MG_CTR_HANDSHAKES='handshake.*(complete|done|ok)'
+MG_CTR_HANDSHAKES='handshakes?_complete'
+# Drop-reason groups the malformed-traffic test expects to rise (each a regex over the reason path).
+MG_CTR_DROP_GROUP_WG='wg_|handshake'                               # bad WireGuard messages
+MG_CTR_DROP_GROUP_OUTER='outer|ethernet|ethertype|not_for_us|not_wireguard'  # bad frames at mesh0
+MG_CTR_DROP_GROUP_INNER='inner|ttl'                                # bad packets inside the tunnel
 
 MG_PIDS=()          # every process this run started, in order
 MG_NSS=()           # every namespace this run created

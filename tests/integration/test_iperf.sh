@@ -15,7 +15,7 @@ run() {
 	shift
 	mg_cx 1 timeout 30 iperf3 -c "$MG_SERVER" -t 5 --connect-timeout 3000 -J "$@" \
 		>"$MG_TMP/iperf-$name.json" 2>&1 || mg_fail "iperf3 $name did not complete: $(tail -c 400 "$MG_TMP/iperf-$name.json")"
-	python3 - "$name" "$MG_TMP/iperf-$name.json" <<-'PY' || mg_fail "iperf3 $name: bad result"
+	python3 - "$name" "$MG_TMP/iperf-$name.json" >"$MG_TMP/rate" 2>&1 <<-'PY' || mg_fail "iperf3 $name: $(cat "$MG_TMP/rate")"
 		import json, sys
 		name, path = sys.argv[1], sys.argv[2]
 		r = json.load(open(path))
@@ -33,9 +33,10 @@ run() {
 		    ok = s["packets"] > 0 and loss < 5.0
 		sys.exit(0 if ok else f"{name}: below expectations")
 	PY
+	tee -a "$MG_TMP/rates" <"$MG_TMP/rate"
 }
 
 run tcp-up
 run tcp-down -R
 run udp-up -u -b 20M -l 1200
-mg_pass
+mg_pass "$(paste -sd ';' "$MG_TMP/rates")"

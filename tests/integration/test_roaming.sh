@@ -25,5 +25,8 @@ mg_client_wait_page 1 8 || mg_fail "no page within 8 s after moving to $new"
 took=$((SECONDS - start))
 mg_client_ping 1 3 >/dev/null || mg_fail "ping after roaming failed"
 hs2=$(mg_client_handshake 1)
+if [ "$EXIT" = meshgate ]; then
+	MG_TELE /meshgate/peers | grep -q "\"$new:" || mg_fail "/meshgate/peers does not show the new endpoint $new"
+fi
 [ "$hs2" = "$hs1" ] || mg_log "note: a new handshake happened ($hs1 -> $hs2)"
 mg_pass "page from $new after ${took}s, handshake $hs1 -> $hs2"
