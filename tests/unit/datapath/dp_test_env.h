@@ -74,6 +74,11 @@ struct dpt_case {
 	CU_TestFunc fn;
 };
 
+/* Process-wide: the mbuf pool and each ring port's receive (we enqueue) and transmit (the worker
+ * enqueues) rings, made by dpt_main(). */
+extern struct rte_mempool *dpt_pool;
+extern struct rte_ring *dpt_rx_ring[DPT_N_PORTS], *dpt_tx_ring[DPT_N_PORTS];
+
 /* EAL, pool and ring ports once per process, then one CUnit suite; exit status for main(). */
 int dpt_main(const char *prog, const char *suite, const struct dpt_case *cases, size_t n);
 
@@ -87,8 +92,9 @@ void dpt_teardown(struct dpt_env *e);
 /* Inner packets (IPv4 + L4, checksums computed from scratch with DPDK); return the length. */
 uint32_t dpt_build_udp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 		       uint8_t ttl, const uint8_t *payload, uint16_t plen);
-uint32_t dpt_build_tcp_syn(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst,
-			   uint16_t dport, uint16_t mss);
+/* TCP with one option, MSS (kind 2), and the given flags (RTE_TCP_*_FLAG). */
+uint32_t dpt_build_tcp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+		       uint8_t flags, uint16_t mss);
 
 /* A WireGuard data frame to the mesh port: inner padded to 16, sealed with libsodium. */
 struct rte_mbuf *dpt_wg_frame(const uint8_t key[32], uint32_t receiver, uint64_t counter,
