@@ -89,6 +89,10 @@ int dpt_main(const char *prog, const char *suite, const struct dpt_case *cases, 
 void dpt_setup(struct dpt_env *e, bool confirmed);
 void dpt_teardown(struct dpt_env *e);
 
+/* A later handshake (the client rekeys): its responder keys are installed as the peer's "next",
+ * not confirmed. e->client gets the new keys; the previous ones are copied to *old. */
+void dpt_rekey(struct dpt_env *e, struct dpt_client *old);
+
 /* Inner packets (IPv4 + L4, checksums computed from scratch with DPDK); return the length. */
 uint32_t dpt_build_udp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 		       uint8_t ttl, const uint8_t *payload, uint16_t plen);

@@ -240,6 +240,8 @@ confirm(struct dpt_env *e)
 	CU_ASSERT_PTR_NULL(e->dp->peers[DPT_PEER_ID].next);
 }
 
+static void install(struct dpt_env *e, struct mg_dp_keys *keys);
+
 static void
 build_gateway(struct dpt_env *e)
 {
@@ -275,8 +277,6 @@ void
 dpt_setup(struct dpt_env *e, bool confirmed)
 {
 	struct mg_dp_keys keys;
-	uint32_t released[3];
-	unsigned n_released = 9;
 
 	memset(e, 0, sizeof(*e));
 	build_gateway(e);
@@ -285,13 +285,32 @@ dpt_setup(struct dpt_env *e, bool confirmed)
 	e->dp->peers[DPT_PEER_ID].endpoint =
 		mg_dp_endpoint_pack(rte_cpu_to_be_32(DPT_CLIENT_EP_IP),
 				    rte_cpu_to_be_16(DPT_CLIENT_EP_PORT));
-	CU_ASSERT_EQUAL_FATAL(mg_dp_keypair_install(e->dp, DPT_PEER_ID, &keys, mg_dp_now_ns(),
-						    released, &n_released), 0);
-	sodium_memzero(&keys, sizeof(keys));
-	CU_ASSERT_EQUAL(n_released, 0);
+	install(e, &keys);
 	if (confirmed)
 		confirm(e);
 	dpt_mark(e);
+}
+
+static void
+install(struct dpt_env *e, struct mg_dp_keys *keys)
+{
+	uint32_t released[3];
+	unsigned n_released = 9;
+
+	CU_ASSERT_EQUAL_FATAL(mg_dp_keypair_install(e->dp, DPT_PEER_ID, keys, mg_dp_now_ns(),
+						    released, &n_released), 0);
+	sodium_memzero(keys, sizeof(*keys));
+	CU_ASSERT_EQUAL(n_released, 0);
+}
+
+void
+dpt_rekey(struct dpt_env *e, struct dpt_client *old)
+{
+	struct mg_dp_keys keys;
+
+	*old = e->client;
+	handshake(e, &keys);
+	install(e, &keys);
 }
 
 void

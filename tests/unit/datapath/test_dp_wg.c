@@ -1,0 +1,237 @@
+/* WireGuard transport rules in the worker: replay protection, authentication, unknown receiver
+ * indices, keepalives, and the responder's keypair rule (whitepaper 5.4.6 and 6.1: a responder
+ * may send with new keys only after the initiator has sent data with them).
+ *
+ * Client packets are sealed with libsodium from keys of a real handshake; each case asserts what
+ * was transmitted and which per-worker counter moved.
+ */
+#include <string.h>
+
+#include <rte_ring.h>
+#include <sodium.h>
+
+#include "dp_test_env.h"
+
+enum {
+	CLIENT_SPORT = 6000,
+	REMOTE_PORT = 7000,
+	FAR_COUNTER = 20000, /* further ahead than any replay window WireGuard uses (<= 8192) */
+};
+
+static struct dpt_env env;
+static const uint8_t payload[] = "transport data";
+
+static uint32_t
+inner_udp(uint8_t *buf)
+{
+	return dpt_build_udp(buf, DPT_CLIENT_INNER, CLIENT_SPORT, DPT_REMOTE_IP, REMOTE_PORT, 64,
+			     payload, sizeof(payload));
+}
+
+/* Send a frame; returns how many frames the internet port transmitted (all freed). */
+static unsigned
+send_count_out(struct rte_mbuf *m)
+{
+	struct rte_mbuf *out[8];
+	unsigned n;
+
+	dpt_inject(DPT_MESH, m);
+	dpt_run(&env);
+	n = dpt_collect(DPT_INET, out, 8);
+	rte_pktmbuf_free_bulk(out, n);
+	CU_ASSERT_EQUAL(dpt_drain(), 0); /* nothing else, on either port */
+	return n;
+}
+
+static struct rte_mbuf *
+frame_with_counter(const uint8_t *inner, uint32_t len, uint64_t counter)
+{
+	return dpt_wg_frame(env.client.send_key, env.client.remote_index, counter, inner, len,
+			    DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT, &dpt_mac_client);
+}
+
+static void
+test_replay_dropped(void)
+{
+	uint8_t inner[128];
+	uint32_t len;
+
+	dpt_setup(&env, true);
+	len = inner_udp(inner);
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(inner, len, 5)), 1);
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(inner, len, 5)), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 1);
+	/* Out of order but new: accepted. */
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(inner, len, 3)), 1);
+	/* The keepalive the fixture sent used counter 0. */
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(inner, len, 0)), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 2);
+	/* Far ahead is fine; then a never-seen counter behind the window is too old. */
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(inner, len, FAR_COUNTER)), 1);
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(inner, len, 7)), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 3);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), 3);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_WG_REPLAY), 0);
+	dpt_teardown(&env);
+}
+
+static void
+test_tampered_dropped(void)
+{
+	uint8_t inner[128];
+	uint32_t len;
+	struct rte_mbuf *m;
+	uint8_t *last;
+
+	dpt_setup(&env, true);
+	len = inner_udp(inner);
+	m = frame_with_counter(inner, len, 1);
+	last = rte_pktmbuf_mtod_offset(m, uint8_t *, rte_pktmbuf_data_len(m) - 1);
+	*last ^= 0x01; /* a bit of the Poly1305 tag */
+	CU_ASSERT_EQUAL(send_count_out(m), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_BAD_TAG), 1);
+
+	m = frame_with_counter(inner, len, 1);
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 28 + 16 + 3) ^= 0x80; /* ciphertext */
+	CU_ASSERT_EQUAL(send_count_out(m), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_BAD_TAG), 2);
+
+	/* Forgeries do not burn the counter: the genuine packet 1 still goes through. */
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(inner, len, 1)), 1);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), 1);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_WG_BAD_TAG), 0);
+	dpt_teardown(&env);
+}
+
+static void
+test_unknown_index_dropped(void)
+{
+	uint8_t inner[128];
+	uint32_t len;
+	struct rte_mbuf *m;
+
+	dpt_setup(&env, true);
+	len = inner_udp(inner);
+	m = dpt_wg_frame(env.client.send_key, env.client.remote_index ^ 0x5a5a5a5a, 1, inner, len,
+			 DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT, &dpt_mac_client);
+	CU_ASSERT_EQUAL(send_count_out(m), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_UNKNOWN_INDEX), 1);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), 0);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_WG_UNKNOWN_INDEX), 0);
+	dpt_teardown(&env);
+}
+
+static void
+test_keepalive_consumed(void)
+{
+	uint64_t rx_before;
+
+	dpt_setup(&env, true);
+	rx_before = env.dp->peers[DPT_PEER_ID].rx_packets;
+	CU_ASSERT_EQUAL(send_count_out(dpt_client_frame(&env, NULL, 0)), 0);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_KEEPALIVES_RX), 1);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), 0);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_TX_PACKETS), 0);
+	CU_ASSERT_EQUAL(env.dp->peers[DPT_PEER_ID].rx_packets, rx_before + 1);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_MAX), 0);
+	dpt_teardown(&env);
+}
+
+/* Hand one inner packet for the peer straight to mg_dp_encrypt; returns the sealed frame or
+ * NULL (then it was dropped and is freed here). */
+static struct rte_mbuf *
+encrypt_direct(const uint8_t *inner, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dpt_pool);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), inner, len);
+	mg_dp_mbuf_set_peer(m, DPT_PEER_ID);
+	if (mg_dp_encrypt(env.w, &m, 1, mg_dp_now_ns()) == 1)
+		return m;
+	rte_pktmbuf_free(m);
+	return NULL;
+}
+
+/* The sealed frame m opens with the client keys c and holds inner. */
+static void
+expect_sealed_for(struct rte_mbuf *m, const struct dpt_client *c, const uint8_t *inner,
+		  uint32_t len, uint64_t counter)
+{
+	struct dpt_client keep = env.client;
+	uint8_t plain[DPT_MAX_PKT];
+	uint32_t plen = 0;
+	uint64_t ctr = 99;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	env.client = *c;
+	CU_ASSERT(dpt_open_reply(&env, m, DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT, &dpt_mac_client,
+				 plain, &plen, &ctr));
+	env.client = keep;
+	CU_ASSERT_EQUAL(ctr, counter);
+	CU_ASSERT_EQUAL(plen, (len + 15) & ~15u);
+	CU_ASSERT_EQUAL(memcmp(plain, inner, len), 0);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_responder_waits_for_first_data(void)
+{
+	uint8_t inner[128], back[128];
+	uint32_t len, blen;
+	struct mg_dp_event ev;
+	struct dpt_client old;
+	uint32_t released[3];
+	unsigned n_released;
+
+	dpt_setup(&env, false);
+	len = inner_udp(inner);
+	blen = dpt_build_udp(back, DPT_REMOTE_IP, REMOTE_PORT, DPT_CLIENT_INNER, CLIENT_SPORT, 63,
+			     payload, sizeof(payload));
+	CU_ASSERT_PTR_NULL(encrypt_direct(back, blen));
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_NO_SESSION), 1);
+	CU_ASSERT_EQUAL(rte_ring_count(env.w->event_ring), 0);
+
+	CU_ASSERT_EQUAL(send_count_out(dpt_client_frame(&env, inner, len)), 1);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue_elem(env.w->event_ring, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, MG_DP_EVENT_CONFIRM_NEXT);
+	CU_ASSERT_EQUAL(ev.value, DPT_PEER_ID);
+	/* Usable already, before the control lcore rotates it to "current". */
+	expect_sealed_for(encrypt_direct(back, blen), &env.client, back, blen, 0);
+	mg_dp_keypair_confirm(env.dp, DPT_PEER_ID, released, &n_released);
+	CU_ASSERT_EQUAL(n_released, 0);
+	expect_sealed_for(encrypt_direct(back, blen), &env.client, back, blen, 1);
+
+	/* Rekey: the new "next" is not used until the client sends with it; "current" is. */
+	dpt_rekey(&env, &old);
+	expect_sealed_for(encrypt_direct(back, blen), &old, back, blen, 2);
+	CU_ASSERT_EQUAL(send_count_out(dpt_client_frame(&env, inner, len)), 1);
+	CU_ASSERT_EQUAL(rte_ring_count(env.w->event_ring), 1);
+	mg_dp_keypair_confirm(env.dp, DPT_PEER_ID, released, &n_released);
+	CU_ASSERT_EQUAL(n_released, 0); /* the old keypair becomes "previous", nothing retired */
+	expect_sealed_for(encrypt_direct(back, blen), &env.client, back, blen, 0);
+	/* The old keys still open data in flight ("previous"). */
+	CU_ASSERT_EQUAL(send_count_out(dpt_wg_frame(old.send_key, old.remote_index,
+						    old.send_counter, inner, len, DPT_CLIENT_EP_IP,
+						    DPT_CLIENT_EP_PORT, &dpt_mac_client)), 1);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_WG_NO_SESSION), 0);
+	sodium_memzero(&old, sizeof(old));
+	dpt_teardown(&env);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct dpt_case cases[] = {
+		{ "replayed counter dropped (wg_replay), reordering inside the window kept",
+		  test_replay_dropped },
+		{ "tampered tag or ciphertext dropped (wg_bad_tag)", test_tampered_dropped },
+		{ "unknown receiver index dropped (wg_unknown_index)", test_unknown_index_dropped },
+		{ "keepalive consumed, nothing transmitted", test_keepalive_consumed },
+		{ "responder sends with new keys only after the client used them",
+		  test_responder_waits_for_first_data },
+	};
+
+	(void)argc;
+	return dpt_main(argv[0], "datapath_wg", cases, RTE_DIM(cases));
+}
