@@ -7,6 +7,7 @@
  *   /meshgate/workers per worker lcore: its own counters and total drops
  * Callbacks run on the telemetry thread and only read: counters may be a few packets stale.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,30 @@ const char *
 mg_ctl_counter_name(enum mg_ctl_counter id)
 {
 	return id < MG_CTL_COUNTER_MAX ? ctl_names[id] : "unknown";
+}
+
+/* Telemetry accepts only letters, digits, '_' and '/' in names: turn a human string such as
+ * "cookie required (cookie reply sent)" into cookie_required_cookie_reply_sent. */
+static void
+tel_add_u64(struct rte_tel_data *d, const char *text, uint64_t v)
+{
+	char name[RTE_TEL_MAX_STRING_LEN];
+	size_t n = 0;
+	bool gap = false;
+
+	for (const char *t = text; *t && n + 1 < sizeof(name); t++) {
+		if (isalnum((unsigned char)*t)) {
+			if (gap && n > 0)
+				name[n++] = '_';
+			if (n + 1 < sizeof(name))
+				name[n++] = (char)tolower((unsigned char)*t);
+			gap = false;
+		} else {
+			gap = true;
+		}
+	}
+	name[n] = '\0';
+	rte_tel_data_add_dict_u64(d, name, v);
 }
 
 static void
@@ -60,7 +85,7 @@ add_device_stats(const struct mg_control *c, struct rte_tel_data *d)
 		return;
 	rte_tel_data_start_dict(drops);
 	for (int r = 1; r < MG_WG_DROP_COUNT; r++)
-		rte_tel_data_add_dict_u64(drops, mg_wg_drop_reason_str(r), st.drops[r]);
+		tel_add_u64(drops, mg_wg_drop_reason_str(r), st.drops[r]);
 	rte_tel_data_add_dict_container(d, "handshake_drops", drops, 0);
 }
 
@@ -180,9 +205,9 @@ cmd_nat(const char *cmd __rte_unused, const char *params __rte_unused, struct rt
 	rte_tel_data_add_dict_u64(d, "icmp_errors_in", total.icmp_errors_in);
 	rte_tel_data_add_dict_u64(d, "memory_per_session", mg_nat_memory_per_session());
 	for (int r = 1; r < MG_NAT_RESULT_COUNT; r++) {
-		char name[64];
-		snprintf(name, sizeof(name), "create: %s", mg_nat_result_str(r));
-		rte_tel_data_add_dict_u64(d, name, total.out_create[r]);
+		char name[96];
+		snprintf(name, sizeof(name), "create %s", mg_nat_result_str(r));
+		tel_add_u64(d, name, total.out_create[r]);
 	}
 	return 0;
 }
