@@ -69,8 +69,8 @@ put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-static void
-set_csums(uint8_t *ip)
+void
+dpt_set_csums(uint8_t *ip)
 {
 	uint32_t hl = (ip[0] & 0xf) * 4u;
 	uint8_t *l4 = ip + hl;
@@ -130,7 +130,7 @@ dpt_build_udp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t
 	put16(udp + 2, dport);
 	put16(udp + 4, (uint16_t)(8 + plen));
 	memcpy(udp + 8, payload, plen);
-	set_csums(buf);
+	dpt_set_csums(buf);
 	return 28u + plen;
 }
 
@@ -153,7 +153,7 @@ dpt_build_tcp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t
 	tcp[20] = 2;                 /* option MSS (RFC 9293 3.2) */
 	tcp[21] = 4;
 	put16(tcp + 22, mss);
-	set_csums(buf);
+	dpt_set_csums(buf);
 	return 44;
 }
 
@@ -209,7 +209,7 @@ dpt_wg_frame(const uint8_t key[32], uint32_t receiver, uint64_t counter, const u
 	wg_nonce(nonce, counter);
 	crypto_aead_chacha20poly1305_ietf_encrypt_detached(body, body + plen, NULL, body, plen,
 							   NULL, 0, NULL, nonce, key);
-	set_csums(ip);
+	dpt_set_csums(ip);
 	return m;
 }
 

@@ -123,6 +123,8 @@ bool dpt_open_reply(struct dpt_env *e, struct rte_mbuf *m, uint32_t ip, uint16_t
 		    const struct rte_ether_addr *dst_mac, uint8_t *plain, uint32_t *len,
 		    uint64_t *counter);
 
+/* Set the IPv4 header and L4 checksums of the packet at ip from scratch (after an edit). */
+void dpt_set_csums(uint8_t *ip);
 /* Recompute the IPv4 header and the TCP/UDP/ICMP checksums of the packet at ip and assert. */
 void dpt_check_csums(const uint8_t *ip);
 
