@@ -310,3 +310,21 @@ mg_gateway_destroy(struct mg_gateway *g)
 	rte_mempool_free(g->pool);
 	free(g);
 }
+
+struct mg_dp *
+mg_gateway_dp(struct mg_gateway *g)
+{
+	return g->dp;
+}
+
+struct mg_wg_device *
+mg_gateway_device(struct mg_gateway *g)
+{
+	return g->dev;
+}
+
+struct mg_control *
+mg_gateway_control(struct mg_gateway *g)
+{
+	return g->ctl;
+}
