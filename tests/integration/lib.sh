@@ -10,6 +10,12 @@
 #   MESHGATE=PATH         daemon binary (default build/app/meshgate/meshgate, else build-*/...)
 #   MG_KEEP=1             keep the temp dir (logs, configs, captures) after the run
 #   MG_VERBOSE=1          trace commands (set -x)
+# Gateway configuration knobs a test may set before mg_exit_start (see mg_gw_config):
+#   MG_WG_EXTRA="k = v; ..."  extra settings inside the wireguard group (e.g. under_load_backlog)
+#   MG_OPEN_MODE=false        open mode off (then MG_STATIC_PEERS must name at least one peer)
+#   MG_NAT_PER_PEER=N         nat.max_sessions_per_peer (default 8192)
+#   MG_STATIC_PEERS="PUB,NET[,PSK] ..."  static peers: public key, allowed network, optional PSK
+#   MG_CLIENT_PSK[I]=FILE     client I's wireguard-go uses this preshared key file (mg_client_up)
 
 MG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MG_ITEST_DIR="$MG_ROOT/tests/integration"
@@ -40,6 +46,7 @@ MG_NSS=()           # every namespace this run created
 MG_ROOT_LINKS=()    # veth ends created in the root namespace (deleted if still there)
 MG_CLEANUP_HOOKS=() # extra shell commands run at cleanup (e.g. restore nr_hugepages)
 declare -A MG_CLIENT_NS MG_CLIENT_WG MG_CLIENT_INNER MG_CLIENT_UNDERLAY MG_CLIENT_PUB MG_CLIENT_PID
+declare -A MG_CLIENT_PSK
 MG_CLIENTS=()
 MG_EXIT_PID=""
 MG_ARR=twoport
@@ -258,9 +265,10 @@ mg_gw_keys() {
 	MG_GW_PUB=$(wg pubkey <"$MG_TMP/gw.key")
 }
 
-# mg_gw_config FILE [HUGEPAGES] [ARRANGEMENT]: write a meshgate config for this run: open mode,
-# the run's instance name (telemetry socket) and key. MG_STATIC_PEERS ("pub=addr/len ...") adds
-# static peers.
+# mg_gw_config FILE [HUGEPAGES] [ARRANGEMENT]: write a meshgate config for this run: open mode
+# (unless MG_OPEN_MODE=false), the run's instance name (telemetry socket) and key. MG_STATIC_PEERS
+# ("PUB,NET[,PSK] ...", comma-separated because base64 keys end in '=') adds static peers;
+# MG_WG_EXTRA goes inside the wireguard group; MG_NAT_PER_PEER sets nat.max_sessions_per_peer.
 mg_gw_config() {
 	local f=$1 huge=${2:-off} arr=${3:-$MG_ARR} p
 	mg_gw_keys
@@ -282,18 +290,22 @@ mg_gw_config() {
 		echo ");"
 		echo "wireguard = {"
 		echo "  private_key = \"$MG_GW_KEY\"; listen_port = $MG_WG_PORT; mtu = $MG_TUNNEL_MTU;"
-		echo "  open = { enabled = true; max_peers = 64; allowed_ips = [ \"0.0.0.0/0\" ]; };"
+		echo "  open = { enabled = ${MG_OPEN_MODE:-true}; max_peers = 64; allowed_ips = [ \"0.0.0.0/0\" ]; };"
+		[ -n "${MG_WG_EXTRA:-}" ] && echo "  $MG_WG_EXTRA"
 		echo "};"
 		# A test needs few sessions; a small table keeps memory_mb modest.
 		# One-armed: NAT shares the address with WireGuard, so its ports stay below 51820.
 		local range="1024, 65535"
 		[ "$arr" = onearmed ] && range="1024, 49151"
-		echo "nat = { max_sessions = 65536; max_sessions_per_peer = 8192; port_range = [ $range ]; };"
+		echo "nat = { max_sessions = 65536; max_sessions_per_peer = ${MG_NAT_PER_PEER:-8192}; port_range = [ $range ]; };"
 		if [ -n "${MG_STATIC_PEERS:-}" ]; then
 			echo "peers = ("
-			local sep=""
+			local sep="" pub net psk
 			for p in $MG_STATIC_PEERS; do
-				printf '%s  { public_key = "%s"; allowed_ips = [ "%s" ]; }' "$sep" "${p%%=*}" "${p#*=}"
+				IFS=, read -r pub net psk <<<"$p"
+				printf '%s  { public_key = "%s"; allowed_ips = [ "%s" ];' "$sep" "$pub" "$net"
+				[ -n "$psk" ] && printf ' preshared_key = "%s";' "$psk"
+				printf ' }'
 				sep=$',\n'
 			done
 			printf '\n);\n'
@@ -417,7 +429,8 @@ mg_client_endpoint() {
 }
 
 # mg_client_up I: stock wireguard-go in the foreground (pid recorded), then wg set with the
-# gateway as the only peer (allowed-ips 0.0.0.0/0), the tunnel address and 192.0.2.0/24 via wg.
+# gateway as the only peer (allowed-ips 0.0.0.0/0, MG_CLIENT_PSK[I] as preshared key if set), the
+# tunnel address and 192.0.2.0/24 via wg.
 mg_client_up() {
 	local i=$1 ns=${MG_CLIENT_NS[$1]} ifc=${MG_CLIENT_WG[$1]}
 	mg_gw_keys
@@ -425,8 +438,10 @@ mg_client_up() {
 	mg_spawn "wg-c$i" "$ns" env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=verbose wireguard-go -f "$ifc"
 	MG_CLIENT_PID[$i]=$MG_LAST_PID
 	mg_wait_for 10 test -S "/var/run/wireguard/$ifc.sock" || mg_fail "wireguard-go (client $i) did not start"
+	local psk=()
+	[ -n "${MG_CLIENT_PSK[$i]:-}" ] && psk=(preshared-key "${MG_CLIENT_PSK[$i]}")
 	ip netns exec "$ns" wg set "$ifc" private-key "$MG_TMP/c$i.key" \
-		peer "$MG_GW_PUB" endpoint "$(mg_client_endpoint)" allowed-ips 0.0.0.0/0 ||
+		peer "$MG_GW_PUB" "${psk[@]}" endpoint "$(mg_client_endpoint)" allowed-ips 0.0.0.0/0 ||
 		mg_fail "wg set (client $i)"
 	ip -n "$ns" addr add "${MG_CLIENT_INNER[$i]}/32" dev "$ifc"
 	ip -n "$ns" link set "$ifc" mtu "$MG_TUNNEL_MTU" up
