@@ -167,6 +167,8 @@ frame_start(struct rte_mbuf **mp, uint32_t len, const struct rte_ether_addr *dst
 	uint8_t *p;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	/* Non-zero bytes behind the frame: padding the gateway adds must be written, not found. */
+	memset(rte_pktmbuf_mtod(m, uint8_t *), 0xa5, rte_pktmbuf_tailroom(m));
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + len));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	rte_ether_addr_copy(dst, (struct rte_ether_addr *)p);

@@ -97,7 +97,10 @@ test_udp_round_trip(void)
 	dpt_mark(&env);
 	blen = dpt_build_udp(back, DPT_REMOTE_IP, REMOTE_UDP_PORT, DPT_INET_IP, mapped, 64, reply,
 			     sizeof(reply));
-	dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
+	m = dpt_inet_frame(back, blen);
+	/* Trailing bytes past the IP total length (as Ethernet padding) are not part of it. */
+	memset(rte_pktmbuf_append(m, 10), 0xee, 10);
+	dpt_inject(DPT_INET, m);
 	dpt_run(&env);
 	m = one_frame(DPT_MESH);
 	CU_ASSERT_FATAL(dpt_open_reply(&env, m, DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT,
