@@ -7,9 +7,11 @@
  */
 #include <string.h>
 
+#include <rte_ring.h>
 #include <rte_tcp.h>
 
 #include "dp_test_env.h"
+#include "neigh.h"
 
 enum {
 	CLIENT_SPORT = 5555,
@@ -239,6 +241,48 @@ test_endpoint_roaming(void)
 	dpt_teardown(&env);
 }
 
+/* A next hop without a neighbour entry: the packet is dropped and the control lcore is asked to
+ * resolve it (once); once the entry exists, traffic flows. */
+static void
+test_no_neighbour_resolves(void)
+{
+	const uint32_t new_ep = RTE_IPV4(198, 51, 100, 20);
+	const struct rte_ether_addr new_mac = { { 0x02, 0, 0, 0, 0x01, 0x20 } };
+	uint8_t inner[256], back[256], plain[DPT_MAX_PKT];
+	uint32_t len, blen, plen;
+	struct mg_dp_event ev = { 0 };
+	struct mg_neigh_entry *n;
+	struct rte_mbuf *m;
+	uint16_t mapped;
+
+	dpt_setup(&env, true);
+	len = dpt_build_udp(inner, DPT_CLIENT_INNER, CLIENT_SPORT, DPT_REMOTE_IP,
+			    REMOTE_UDP_PORT, 64, request, sizeof(request));
+	mapped = send_from(new_ep, DPT_CLIENT_EP_PORT, &new_mac, inner, len);
+	blen = dpt_build_udp(back, DPT_REMOTE_IP, REMOTE_UDP_PORT, DPT_INET_IP, mapped, 64, reply,
+			     sizeof(reply));
+	dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
+	dpt_run(&env);
+	CU_ASSERT_EQUAL(dpt_drain(), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_NO_NEIGHBOUR), 1);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue_elem(env.w->event_ring, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type & 0xff, MG_DP_EVENT_RESOLVE);
+	CU_ASSERT_EQUAL(ev.type >> 8, DPT_MESH);
+	CU_ASSERT_EQUAL(ev.value, rte_cpu_to_be_32(new_ep));
+
+	n = mg_neigh_get(env.dp->neigh, DPT_MESH, rte_cpu_to_be_32(new_ep));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	mg_neigh_set_mac(n, &new_mac, mg_dp_now_ns());
+	dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
+	dpt_run(&env);
+	m = one_frame(DPT_MESH);
+	CU_ASSERT(dpt_open_reply(&env, m, new_ep, DPT_CLIENT_EP_PORT, &new_mac, plain, &plen,
+				 NULL));
+	rte_pktmbuf_free(m);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_NO_NEIGHBOUR), 0);
+	dpt_teardown(&env);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -246,6 +290,7 @@ main(int argc, char **argv)
 		{ "client UDP out through NAT, reply back through the tunnel", test_udp_round_trip },
 		{ "TCP SYN MSS clamped to tunnel MTU - 40, both ways", test_tcp_mss_clamped },
 		{ "authenticated packet from a new endpoint roams the peer", test_endpoint_roaming },
+		{ "missing neighbour: dropped, resolution asked, then sent", test_no_neighbour_resolves },
 	};
 
 	(void)argc;

@@ -219,6 +219,40 @@ test_responder_waits_for_first_data(void)
 	dpt_teardown(&env);
 }
 
+/* Frames that are not WireGuard for us are dropped before any crypto: another MAC, another
+ * destination address, an outer fragment. */
+static void
+test_outer_not_for_us(void)
+{
+	uint8_t inner[128];
+	uint32_t len;
+	struct rte_mbuf *m;
+	uint8_t *ip;
+
+	dpt_setup(&env, true);
+	len = inner_udp(inner);
+	m = frame_with_counter(inner, len, 1);
+	rte_pktmbuf_mtod(m, uint8_t *)[5] ^= 0x40; /* unicast to another station */
+	CU_ASSERT_EQUAL(send_count_out(m), 0);
+	m = frame_with_counter(inner, len, 1);
+	ip = rte_pktmbuf_mtod(m, uint8_t *) + 14;
+	ip[19] = 50;                               /* 198.51.100.50 */
+	dpt_set_csums(ip);
+	CU_ASSERT_EQUAL(send_count_out(m), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_NOT_FOR_US), 2);
+	m = frame_with_counter(inner, len, 1);
+	ip = rte_pktmbuf_mtod(m, uint8_t *) + 14;
+	ip[6] = 0x20;                              /* MF: an outer fragment */
+	dpt_set_csums(ip);
+	CU_ASSERT_EQUAL(send_count_out(m), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_OUTER_FRAGMENT), 1);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), 0);
+	/* None of them touched the replay window: counter 1 is still fresh. */
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(inner, len, 1)), 1);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 0);
+	dpt_teardown(&env);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -230,6 +264,7 @@ main(int argc, char **argv)
 		{ "keepalive consumed, nothing transmitted", test_keepalive_consumed },
 		{ "responder sends with new keys only after the client used them",
 		  test_responder_waits_for_first_data },
+		{ "other MAC, other address, outer fragment: dropped", test_outer_not_for_us },
 	};
 
 	(void)argc;
