@@ -157,6 +157,27 @@ dpt_build_tcp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t
 	return 44;
 }
 
+uint32_t
+dpt_build_icmp(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t type, uint8_t code,
+	       uint32_t rest, const uint8_t *data, uint16_t dlen)
+{
+	uint8_t *icmp = buf + 20;
+
+	ip_header(buf, IPPROTO_ICMP, src, dst, (uint16_t)(8 + dlen), 64);
+	icmp[0] = type;
+	icmp[1] = code;
+	put32(icmp + 4, rest);
+	memcpy(icmp + 8, data, dlen);
+	dpt_set_csums(buf);
+	return 28u + dlen;
+}
+
+bool
+dpt_ip_hdr_csum_ok(const uint8_t *ip)
+{
+	return fold(sum16(ip, (ip[0] & 0xf) * 4u, 0)) == 0xffff;
+}
+
 /* ---- frames ---- */
 
 static uint8_t *

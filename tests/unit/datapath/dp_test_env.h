@@ -100,6 +100,12 @@ uint32_t dpt_build_udp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst,
 uint32_t dpt_build_tcp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 		       uint8_t flags, uint16_t mss);
 
+/* ICMP (type, code, the 4 bytes after the checksum as rest, then data), TTL 64. */
+uint32_t dpt_build_icmp(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t type, uint8_t code,
+			uint32_t rest, const uint8_t *data, uint16_t dlen);
+/* A header-sum check alone (for a quoted header whose payload is cut). */
+bool dpt_ip_hdr_csum_ok(const uint8_t *ip);
+
 /* A WireGuard data frame to the mesh port: inner padded to 16, sealed with libsodium. */
 struct rte_mbuf *dpt_wg_frame(const uint8_t key[32], uint32_t receiver, uint64_t counter,
 			      const uint8_t *inner, uint32_t len, uint32_t src_ip, uint16_t sport,

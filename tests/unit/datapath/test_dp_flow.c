@@ -283,6 +283,77 @@ test_no_neighbour_resolves(void)
 	dpt_teardown(&env);
 }
 
+/* Ping through the gateway (the echo identifier is translated like a port, RFC 5508), and an
+ * ICMP error from the internet about a translated UDP flow reaches the client translated back. */
+static void
+test_icmp_echo_and_error(void)
+{
+	uint8_t inner[256], back[256], quoted[28], plain[DPT_MAX_PKT];
+	uint32_t len, blen, plen;
+	const uint8_t *ip;
+	uint16_t mapped;
+	struct rte_mbuf *m;
+
+	dpt_setup(&env, true);
+	len = dpt_build_icmp(inner, DPT_CLIENT_INNER, DPT_REMOTE_IP, 8, 0, 0x12340001u, request,
+			     sizeof(request));
+	dpt_inject(DPT_MESH, dpt_client_frame(&env, inner, len));
+	dpt_run(&env);
+	m = one_frame(DPT_INET);
+	ip = rte_pktmbuf_mtod(m, const uint8_t *) + 14;
+	mapped = field16(ip + 24);
+	CU_ASSERT_EQUAL(ip_field32(ip + 12), DPT_INET_IP);
+	CU_ASSERT_EQUAL(ip[8], 63);
+	CU_ASSERT_EQUAL(ip[20], 8);
+	CU_ASSERT(mapped >= DPT_NAT_PORT_LO && mapped <= DPT_NAT_PORT_HI);
+	CU_ASSERT_EQUAL(field16(ip + 26), 1);
+	CU_ASSERT_EQUAL(memcmp(ip + 28, request, sizeof(request)), 0);
+	dpt_check_csums(ip);
+	rte_pktmbuf_free(m);
+
+	blen = dpt_build_icmp(back, DPT_REMOTE_IP, DPT_INET_IP, 0, 0, (uint32_t)mapped << 16 | 1,
+			      request, sizeof(request));
+	dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
+	dpt_run(&env);
+	m = one_frame(DPT_MESH);
+	CU_ASSERT_FATAL(dpt_open_reply(&env, m, DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT,
+				       &dpt_mac_client, plain, &plen, NULL));
+	rte_pktmbuf_free(m);
+	CU_ASSERT_EQUAL(ip_field32(plain + 16), DPT_CLIENT_INNER);
+	CU_ASSERT_EQUAL(plain[20], 0);
+	CU_ASSERT_EQUAL(field16(plain + 24), 0x1234);
+	CU_ASSERT_EQUAL(memcmp(plain + 28, request, sizeof(request)), 0);
+	dpt_check_csums(plain);
+
+	/* A UDP flow out, then "port unreachable" about its translated first 28 bytes. */
+	len = dpt_build_udp(inner, DPT_CLIENT_INNER, CLIENT_SPORT, DPT_REMOTE_IP,
+			    REMOTE_UDP_PORT, 64, request, sizeof(request));
+	dpt_inject(DPT_MESH, dpt_client_frame(&env, inner, len));
+	dpt_run(&env);
+	m = one_frame(DPT_INET);
+	memcpy(quoted, rte_pktmbuf_mtod(m, uint8_t *) + 14, sizeof(quoted));
+	rte_pktmbuf_free(m);
+	blen = dpt_build_icmp(back, DPT_REMOTE_IP, DPT_INET_IP, 3, 3, 0, quoted, sizeof(quoted));
+	dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
+	dpt_run(&env);
+	m = one_frame(DPT_MESH);
+	CU_ASSERT_FATAL(dpt_open_reply(&env, m, DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT,
+				       &dpt_mac_client, plain, &plen, NULL));
+	rte_pktmbuf_free(m);
+	CU_ASSERT_EQUAL(ip_field32(plain + 16), DPT_CLIENT_INNER);
+	CU_ASSERT_EQUAL(plain[20], 3);
+	CU_ASSERT_EQUAL(plain[21], 3);
+	dpt_check_csums(plain);
+	CU_ASSERT_EQUAL(ip_field32(plain + 28 + 12), DPT_CLIENT_INNER); /* the quoted packet */
+	CU_ASSERT_EQUAL(ip_field32(plain + 28 + 16), DPT_REMOTE_IP);
+	CU_ASSERT_EQUAL(field16(plain + 48), CLIENT_SPORT);
+	CU_ASSERT_EQUAL(field16(plain + 50), REMOTE_UDP_PORT);
+	CU_ASSERT(dpt_ip_hdr_csum_ok(plain + 28));
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_NAT_IN), 2);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_MAX), 0);
+	dpt_teardown(&env);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -291,6 +362,8 @@ main(int argc, char **argv)
 		{ "TCP SYN MSS clamped to tunnel MTU - 40, both ways", test_tcp_mss_clamped },
 		{ "authenticated packet from a new endpoint roams the peer", test_endpoint_roaming },
 		{ "missing neighbour: dropped, resolution asked, then sent", test_no_neighbour_resolves },
+		{ "ICMP echo round trip; ICMP error from the internet back to the client",
+		  test_icmp_echo_and_error },
 	};
 
 	(void)argc;
