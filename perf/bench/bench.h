@@ -1,0 +1,165 @@
+/* The data-plane benchmark (mg_bench): shared types of its parts. It drives the real worker code
+ * (lib/datapath) of a gateway assembled by lib/gateway on DPDK ring ports, times it with the TSC,
+ * and prints figures (never pass/fail) as a table and as JSON.
+ *
+ * Parts: bench_gw.c (gateway, peers, keys), bench_traffic.c (flows and WireGuard frames),
+ * bench_run.c (timed loops on the worker lcores), bench_floor.c (IPsec-MB floor, handshakes),
+ * bench_report.c (table and JSON), bench_main.c (options and the plan of runs).
+ */
+#ifndef MG_BENCH_H
+#define MG_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dp_counters.h"
+
+enum mg_bench_limits {
+	MG_BENCH_BURST = 32,
+	MG_BENCH_MAX_WORKERS = 16,
+	MG_BENCH_MAX_STAGES = 16,
+	MG_BENCH_MAX_FIGURES = 96,
+	MG_BENCH_N_SIZES = 4,      /* 64, 512, 1420, IMIX */
+	MG_BENCH_NOTE_LEN = 256,
+};
+
+/* Inner packet sizes (IPv4 total length); IMIX is 7:4:1 of 64/570/1420. */
+enum mg_bench_size {
+	MG_BENCH_SIZE_64 = 0,
+	MG_BENCH_SIZE_512,
+	MG_BENCH_SIZE_1420,
+	MG_BENCH_SIZE_IMIX,
+};
+
+enum mg_bench_dir {
+	MG_BENCH_MESH_TO_INET = 0, /* classify, decrypt, replay, policy, NAT out, tx */
+	MG_BENCH_INET_TO_MESH,     /* classify, NAT in, encrypt, UDP encap, tx */
+	MG_BENCH_NEW_FLOW,         /* mesh to internet, every packet opens a NAT session */
+	MG_BENCH_N_DIRS,
+};
+
+struct mg_bench_opts {
+	bool quick;              /* a second or two: small K and NAT sizes (the test) */
+	const char *json_path;   /* NULL: no JSON file */
+	unsigned max_workers;    /* 0: every CPU but the main one, at least 2 */
+};
+
+/* Counter deltas of one measurement, summed over its workers (from struct mg_dp_counters). */
+struct mg_bench_counts {
+	uint64_t fed;            /* frames put on the worker's receive rings */
+	uint64_t rx;             /* rx_packets counter... as classify saw them */
+	uint64_t tx;             /* frames the worker transmitted */
+	uint64_t punted, keepalives, handed_off;
+	uint64_t decrypted, encrypted, nat_out, nat_in, nat_created;
+	uint64_t drops[MG_DP_DROP_MAX];
+};
+
+/* One measured line: a direction, a size, a table shape and a number of workers. */
+struct mg_bench_figure {
+	enum mg_bench_dir dir;
+	enum mg_bench_size size;
+	uint32_t peers;          /* K: peers with keys installed */
+	uint32_t active_peers;   /* peers the working set sends from */
+	uint32_t nat_sessions;   /* live sessions when measuring */
+	unsigned workers;
+	bool shared_core;        /* some worker shares a CPU with another busy thread */
+	uint64_t packets;        /* measured (timed) packets, all workers */
+	uint64_t inner_bytes;
+	uint64_t busy_cycles;    /* summed over workers */
+	double cycles_per_pkt;   /* busy cycles / packets (per worker core) */
+	double mpps_per_worker, gbps_per_worker, mpps_total;
+	double floor_ratio;      /* packet rate / the floor's packet rate, same size */
+	unsigned n_stages;       /* 0: stage counters not compiled in */
+	uint64_t stage_cycles[MG_BENCH_MAX_STAGES];
+	struct mg_bench_counts counts;
+};
+
+/* The floor: IPsec-MB ChaCha20-Poly1305 alone, bursts of 32, the same buffer count. */
+struct mg_bench_floor {
+	double seal_cycles_per_pkt[MG_BENCH_N_SIZES];
+	double open_cycles_per_pkt[MG_BENCH_N_SIZES];
+	char arch[16];
+};
+
+struct mg_bench_handshakes {
+	uint64_t completed;
+	double responder_cycles;   /* per handshake: what the control lcore does */
+	double per_second;         /* at the TSC rate, responder side only */
+};
+
+struct mg_bench_memory {
+	double bytes_per_peer;           /* EAL heap growth per published peer with keys */
+	double bytes_per_session;        /* EAL heap growth per NAT session slot */
+	uint64_t nat_declared_per_session; /* mg_nat_memory_per_session() */
+};
+
+struct mg_bench_report {
+	bool quick;
+	uint64_t tsc_hz;
+	char cpu_model[128];
+	unsigned cpus;
+	char dpdk_version[64];
+	char ipsecmb_version[32];
+	char note[MG_BENCH_NOTE_LEN];   /* how lcores map onto CPUs */
+	unsigned n_stages;
+	const char *stage_names[MG_BENCH_MAX_STAGES];
+	struct mg_bench_floor floor;
+	struct mg_bench_handshakes hs;
+	struct mg_bench_memory mem;
+	struct mg_bench_figure fig[MG_BENCH_MAX_FIGURES];
+	unsigned n_fig;
+};
+
+/* A gateway built for one run: ring ports, K peers with random session keys, neighbours. */
+struct mg_bench_gw_params {
+	uint32_t peers;
+	uint32_t nat_sessions;   /* nat.max_sessions over all workers */
+	unsigned workers;
+};
+
+struct mg_bench_gw;
+
+struct mg_bench_gw *mg_bench_gw_create(const struct mg_bench_gw_params *p, char *err,
+				       size_t errlen);
+void mg_bench_gw_destroy(struct mg_bench_gw *g);
+
+/* A measurement case for mg_bench_run(). */
+struct mg_bench_case {
+	enum mg_bench_dir dir;
+	enum mg_bench_size size;
+	uint32_t active_peers;    /* peers sending (spread over K) */
+	uint32_t flows;           /* NAT_SCALE: flows per worker filled before; 0 = one per peer */
+	bool random_flows;        /* pick each packet's flow at random among `flows` */
+	uint64_t packets;         /* per worker, at least */
+};
+
+/* Warm up (outbound pass creating one session per flow, learning the public ports) and measure
+ * on every worker lcore at once; fills *out. Returns 0, or -1 with err. */
+int mg_bench_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
+		 struct mg_bench_figure *out, char *err, size_t errlen);
+
+/* Floor and handshakes (on the calling lcore). */
+void mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned rounds);
+int mg_bench_handshakes_measure(struct mg_bench_handshakes *h, unsigned count);
+/* Heap growth per peer and per NAT session, from gateways built for the purpose. */
+int mg_bench_memory_measure(struct mg_bench_memory *m, bool quick);
+
+/* Inner size of slot i of a working set of that size class. */
+uint16_t mg_bench_inner_size(enum mg_bench_size s, unsigned i);
+const char *mg_bench_size_name(enum mg_bench_size s);
+const char *mg_bench_dir_name(enum mg_bench_dir d);
+
+/* Output. */
+void mg_bench_print_table(const struct mg_bench_report *r, FILE *out);
+int mg_bench_write_json(const struct mg_bench_report *r, const char *path);
+
+/* Stage cycle counters of the calling lcore, compiled into lib/datapath/worker.c only with
+ * -Dstage_cycles=true (MG_DP_STAGE_CYCLES). read returns how many stages it wrote (<= max). */
+#ifdef MG_DP_STAGE_CYCLES
+unsigned mg_dp_stage_cycles_read(const char **names, uint64_t *cycles, unsigned max);
+void mg_dp_stage_cycles_reset(void);
+#endif
+
+#endif /* MG_BENCH_H */
