@@ -1,6 +1,7 @@
 /* Building the EAL argument vector from the configuration (see eal_args.h). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eal_args.h"
 #include "port.h"
@@ -65,8 +66,8 @@ push_ports(struct mg_eal_args *a, const struct mg_config *cfg, char *err, size_t
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		char opt[16], value[MG_EAL_ARG_LEN];
 
-		if (mg_port_eal_arg(&cfg->ports[i], i, cfg->workers, opt, sizeof(opt), value,
-				    sizeof(value)) != 0) {
+		if (mg_port_eal_arg(&cfg->ports[i], i, mg_config_port_queues(cfg), opt, sizeof(opt),
+				    value, sizeof(value)) != 0) {
 			snprintf(err, errlen, "port %s: unknown driver %s", cfg->ports[i].name,
 				 cfg->ports[i].driver);
 			return -1;
@@ -80,6 +81,29 @@ push_ports(struct mg_eal_args *a, const struct mg_config *cfg, char *err, size_t
 	return 0;
 }
 
+/* lcore 0 is the control lcore. When the machine has fewer CPUs than lcores (a small test box),
+ * map lcores onto CPUs round robin with --lcores and say so: they then share cores. */
+static void
+push_lcores(struct mg_eal_args *a, unsigned int n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char buf[MG_EAL_ARG_LEN];
+	int len = 0;
+
+	if (cpus <= 0 || (unsigned long)cpus >= n) {
+		snprintf(buf, sizeof(buf), "0-%u", n - 1);
+		push(a, "-l");
+		push(a, buf);
+		return;
+	}
+	len = snprintf(buf, sizeof(buf), "--lcores=");
+	for (unsigned int i = 0; i < n && len < (int)sizeof(buf); i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%u@%lu", i ? "," : "", i,
+				(unsigned long)i % (unsigned long)cpus);
+	push(a, buf);
+	a->shared_cpus = true;
+}
+
 int
 mg_eal_args_build(struct mg_eal_args *a, const struct mg_config *cfg, const char *prog,
 		  int extra_argc, char **extra_argv, char *err, size_t errlen)
@@ -90,10 +114,7 @@ mg_eal_args_build(struct mg_eal_args *a, const struct mg_config *cfg, const char
 	push(a, prog);
 	snprintf(buf, sizeof(buf), "--file-prefix=%s", cfg->instance);
 	push(a, buf);
-	snprintf(buf, sizeof(buf), "-l 0-%u", cfg->workers);
-	push(a, "-l");
-	snprintf(buf, sizeof(buf), "0-%u", cfg->workers);
-	push(a, buf);
+	push_lcores(a, mg_config_dataplane_lcores(cfg) + 1);
 	if (push_ports(a, cfg, err, errlen) != 0)
 		return -1;
 

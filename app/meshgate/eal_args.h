@@ -14,6 +14,7 @@ struct mg_eal_args {
 	char *argv[MG_EAL_MAX_ARGS];
 	char storage[MG_EAL_MAX_ARGS][MG_EAL_ARG_LEN];
 	bool hugepages;
+	bool shared_cpus; /* more lcores than CPUs: lcores were mapped onto shared CPUs */
 };
 
 /* extra: arguments given after "--" on the command line. Returns -1 with err on failure. */

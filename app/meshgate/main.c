@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -122,6 +123,10 @@ run(struct mg_config *cfg, const char *prog, const struct cli *cli)
 		eal.hugepages ? "using" : "not using (--no-huge)",
 		cfg->hugepages == MG_HUGEPAGES_AUTO ? "auto"
 		: cfg->hugepages == MG_HUGEPAGES_ON ? "on" : "off");
+	if (eal.shared_cpus)
+		fprintf(stderr, "meshgate: %u lcores on %ld CPUs: lcores share CPUs (expect less "
+			"throughput than on a machine with a core each)\n",
+			mg_config_dataplane_lcores(cfg) + 1, sysconf(_SC_NPROCESSORS_ONLN));
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		fprintf(stderr, "meshgate: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 		return EXIT_RUNTIME;
@@ -135,8 +140,10 @@ run(struct mg_config *cfg, const char *prog, const struct cli *cli)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("meshgate: ready: instance %s, %u worker(s), %u port(s), listening on UDP %u, public key ",
-	       cfg->instance, cfg->workers, cfg->n_ports, cfg->listen_port);
+	printf("meshgate: ready: instance %s, %s, %u data-plane lcore(s), %u port(s), listening on "
+	       "UDP %u, public key ", cfg->instance,
+	       cfg->datapath == MG_DATAPATH_PIPELINE ? "pipeline" : "run-to-completion",
+	       mg_config_dataplane_lcores(cfg), cfg->n_ports, cfg->listen_port);
 	print_public_key(cfg);
 	fflush(stdout);
 	mg_gateway_run(g);

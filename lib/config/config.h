@@ -39,6 +39,11 @@ enum mg_hugepages_mode {
 	MG_HUGEPAGES_OFF,
 };
 
+enum mg_datapath_mode {
+	MG_DATAPATH_RUN_TO_COMPLETION = 0, /* every worker runs every stage on its RSS queues */
+	MG_DATAPATH_PIPELINE,              /* rx, crypto (x workers), NAT and tx on separate lcores */
+};
+
 enum mg_policy_action_cfg {
 	MG_RULE_ALLOW = 1,
 	MG_RULE_DENY = 2,
@@ -96,7 +101,9 @@ struct mg_config {
 	unsigned int n_eal_args;
 	enum mg_hugepages_mode hugepages;
 	uint32_t memory_mb;           /* EAL memory, used with --no-huge too */
-	uint32_t workers;             /* data-plane lcores (run-to-completion) */
+	enum mg_datapath_mode datapath;
+	uint32_t workers;             /* run-to-completion: data-plane lcores;
+				       * pipeline: crypto lcores (plus rx, NAT and tx lcores) */
 	bool idle_backoff;            /* idle workers pause then sleep in growing steps */
 	uint32_t idle_max_sleep_us;   /* ceiling for that sleep */
 	uint32_t stats_interval_s;    /* print stats every N seconds; 0 = off */
@@ -138,6 +145,12 @@ struct mg_config {
 	struct mg_rule_config rules[MG_CONFIG_MAX_RULES];
 	unsigned int n_rules;
 };
+
+/* Data-plane lcores the configuration asks for (workers, or workers + 3 in the pipeline). */
+unsigned int mg_config_dataplane_lcores(const struct mg_config *cfg);
+
+/* RX/TX queue pairs each port needs (one per polling lcore). */
+unsigned int mg_config_port_queues(const struct mg_config *cfg);
 
 /* Fill cfg with the built-in defaults (every value documented in conf/meshgate.conf). */
 void mg_config_defaults(struct mg_config *cfg);

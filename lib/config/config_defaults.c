@@ -84,3 +84,15 @@ void mg_config_free(struct mg_config *cfg)
 	sodium_memzero(cfg->private_key, sizeof(cfg->private_key));
 	cfg->has_private_key = false;
 }
+
+unsigned int
+mg_config_dataplane_lcores(const struct mg_config *cfg)
+{
+	return cfg->datapath == MG_DATAPATH_PIPELINE ? cfg->workers + 3 : cfg->workers;
+}
+
+unsigned int
+mg_config_port_queues(const struct mg_config *cfg)
+{
+	return cfg->datapath == MG_DATAPATH_PIPELINE ? 1 : cfg->workers;
+}

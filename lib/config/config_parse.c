@@ -38,7 +38,7 @@ enum mg_config_value_limits {
 
 static const struct mg_cfg_key root_keys[] = {
 	{ "instance", MG_CFG_STRING }, { "hugepages", MG_CFG_STRING },
-	{ "memory_mb", MG_CFG_INT }, { "workers", MG_CFG_INT },
+	{ "memory_mb", MG_CFG_INT }, { "workers", MG_CFG_INT }, { "datapath", MG_CFG_STRING },
 	{ "idle_backoff", MG_CFG_BOOL }, { "idle_max_sleep_us", MG_CFG_INT },
 	{ "stats_interval", MG_CFG_INT }, { "mbufs", MG_CFG_INT },
 	{ "eal_args", MG_CFG_SCALAR_LIST }, { "ports", MG_CFG_GROUP_LIST },
@@ -82,6 +82,9 @@ static const struct mg_cfg_key rule_keys[] = {
 
 static const struct mg_cfg_choice hugepage_modes[] = {
 	{ "auto", MG_HUGEPAGES_AUTO }, { "on", MG_HUGEPAGES_ON }, { "off", MG_HUGEPAGES_OFF },
+};
+static const struct mg_cfg_choice datapath_modes[] = {
+	{ "run-to-completion", MG_DATAPATH_RUN_TO_COMPLETION }, { "pipeline", MG_DATAPATH_PIPELINE },
 };
 static const struct mg_cfg_choice port_roles[] = {
 	{ "mesh", MG_PORT_ROLE_MESH }, { "internet", MG_PORT_ROLE_INTERNET },
@@ -136,12 +139,14 @@ static int parse_root_scalars(struct mg_config *cfg, struct mg_cfg_ctx *ctx,
 			      const config_setting_t *r)
 {
 	int huge = cfg->hugepages;
+	int mode = cfg->datapath;
 
 	if (mg_cfg_get_string(ctx, r, "instance", cfg->instance, sizeof(cfg->instance)) < 0 ||
 	    check_name(ctx, r, "instance", cfg->instance) < 0 ||
 	    mg_cfg_get_choice(ctx, r, "hugepages", hugepage_modes, N(hugepage_modes), &huge) < 0 ||
 	    mg_cfg_get_u32(ctx, r, "memory_mb", MEMORY_MB_MIN, MEMORY_MB_MAX, &cfg->memory_mb) < 0 ||
 	    mg_cfg_get_u32(ctx, r, "workers", 1, WORKERS_MAX, &cfg->workers) < 0 ||
+	    mg_cfg_get_choice(ctx, r, "datapath", datapath_modes, N(datapath_modes), &mode) < 0 ||
 	    mg_cfg_get_bool(ctx, r, "idle_backoff", &cfg->idle_backoff) < 0 ||
 	    mg_cfg_get_u32(ctx, r, "idle_max_sleep_us", 1, IDLE_SLEEP_MAX_US,
 			   &cfg->idle_max_sleep_us) < 0 ||
@@ -150,6 +155,7 @@ static int parse_root_scalars(struct mg_config *cfg, struct mg_cfg_ctx *ctx,
 	    mg_cfg_get_u32(ctx, r, "mbufs", MBUFS_MIN, MBUFS_MAX, &cfg->mbufs) < 0)
 		return -1;
 	cfg->hugepages = (enum mg_hugepages_mode)huge;
+	cfg->datapath = (enum mg_datapath_mode)mode;
 	return parse_eal_args(cfg, ctx, mg_cfg_member(r, "eal_args"));
 }
 

@@ -186,6 +186,8 @@ cmd_nat(const char *cmd __rte_unused, const char *params __rte_unused, struct rt
 	struct mg_nat_stats total = { 0 }, st;
 
 	for (unsigned w = 0; w < c->dp->n_workers; w++) {
+		if (c->dp->workers[w]->nat == NULL)
+			continue;
 		mg_nat_get_stats(c->dp->workers[w]->nat, &st);
 		total.sessions += st.sessions;
 		total.mappings += st.mappings;

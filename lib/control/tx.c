@@ -20,10 +20,16 @@ mg_ctl_alloc(struct mg_control *c)
 	return m;
 }
 
+/* Round robin over the lcores that drain the control rings (every worker in run-to-completion,
+ * the rx lcore in the pipeline). */
 static struct mg_dp_worker *
 next_worker(struct mg_control *c)
 {
-	c->tx_worker = (c->tx_worker + 1) % c->dp->n_workers;
+	for (unsigned i = 0; i < c->dp->n_workers; i++) {
+		c->tx_worker = (c->tx_worker + 1) % c->dp->n_workers;
+		if (c->dp->workers[c->tx_worker]->polls_control)
+			break;
+	}
 	return c->dp->workers[c->tx_worker];
 }
 

@@ -62,6 +62,7 @@
 	X(MULTI_SEGMENT, "multi_segment")                                                        \
 	X(PUNT_RING_FULL, "punt_ring_full")                                                      \
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                                                \
+	X(PIPELINE_RING_FULL, "pipeline_ring_full")                                              \
 	X(TX_FULL, "tx_full")                                                                    \
 	X(NO_MBUF, "no_mbuf")
 

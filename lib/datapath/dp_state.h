@@ -94,11 +94,25 @@ enum mg_dp_event_type {
 
 struct mg_dp;
 
+/* What a data-plane lcore does: everything (run-to-completion), or one pipeline stage. */
+enum mg_dp_role {
+	MG_DP_ROLE_RUN_TO_COMPLETION = 0,
+	MG_DP_ROLE_PIPE_RX,     /* poll ports, classify, punt; hands bursts to crypto and NAT */
+	MG_DP_ROLE_PIPE_CRYPTO, /* decrypt and encrypt */
+	MG_DP_ROLE_PIPE_NAT,    /* egress (policy, NAT out) and ingress (NAT in) */
+	MG_DP_ROLE_PIPE_TX,     /* transmit on every port */
+};
+
+struct mg_dp_pipeline;
+
 struct mg_dp_worker {
 	struct mg_dp *dp;
 	unsigned int idx;               /* queue index on every port, QSBR thread id */
 	unsigned int lcore;
-	struct mg_nat *nat;
+	enum mg_dp_role role;
+	bool polls_control;             /* drains ctl_tx/ctl_seal: the control lcore may use it */
+	struct mg_dp_pipeline *pipe;    /* the pipeline's rings (pipeline roles only) */
+	struct mg_nat *nat;             /* NULL on lcores that do no NAT */
 	struct mg_wg_crypto *crypto;
 	struct rte_mempool *pool;       /* for packets the worker creates (ICMP errors) */
 	struct rte_ring *punt_ring;     /* worker -> control: ARP, handshakes, ICMP to self */
@@ -140,6 +154,8 @@ struct mg_dp {
 	unsigned int n_workers;
 	uint16_t nat_port_lo;           /* worker w's NAT owns [lo + w*span, lo + (w+1)*span) */
 	uint16_t nat_port_span;
+
+	struct mg_dp_pipeline *pipeline; /* NULL in run-to-completion */
 
 	bool idle_backoff;
 	uint32_t idle_max_sleep_us;

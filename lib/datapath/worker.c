@@ -2,6 +2,7 @@
  * encrypt | punt} -> tx, plus the control lcore's rings, incremental NAT expiry, the RCU
  * quiescent-state report and the idle back-off.
  */
+#include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -31,6 +32,45 @@ struct tx_queue {
 static RTE_DEFINE_PER_LCORE(struct tx_queue, tx_bufs[MG_DP_MAX_PORTS]);
 
 static uint64_t ns_per_cycle_q32; /* nanoseconds per TSC cycle, 32.32 fixed point */
+
+#ifdef MG_DP_STAGE_CYCLES
+/* Benchmark builds only (meson -Dstage_cycles=true): TSC cycles spent in each stage function,
+ * per lcore, read by perf/bench. Without the option the macros below expand to nothing. */
+#define MG_DP_STAGE_LIST(X) X(RX, "rx") X(CLASSIFY, "classify") X(DECRYPT, "decrypt") \
+	X(EGRESS, "egress") X(STEER, "steer") X(INGRESS, "ingress") X(ENCRYPT, "encrypt") \
+	X(TX, "tx") X(NAT_EXPIRE, "nat_expire")
+#define MG_DP_STAGE_ENUM(id, name) STAGE_##id,
+enum { MG_DP_STAGE_LIST(MG_DP_STAGE_ENUM) STAGE_MAX };
+#define MG_DP_STAGE_NAME(id, name) name,
+static const char *const stage_names[] = { MG_DP_STAGE_LIST(MG_DP_STAGE_NAME) };
+static RTE_DEFINE_PER_LCORE(uint64_t, stage_tsc[STAGE_MAX]);
+#define STAGE_BEGIN(id) const uint64_t stage_t0_##id = rte_rdtsc()
+#define STAGE_END(id) (RTE_PER_LCORE(stage_tsc)[STAGE_##id] += rte_rdtsc() - stage_t0_##id)
+
+unsigned mg_dp_stage_cycles_read(const char **names, uint64_t *cycles, unsigned max);
+void mg_dp_stage_cycles_reset(void);
+
+unsigned
+mg_dp_stage_cycles_read(const char **names, uint64_t *cycles, unsigned max)
+{
+	unsigned n = RTE_MIN(max, (unsigned)STAGE_MAX);
+
+	for (unsigned i = 0; i < n; i++) {
+		names[i] = stage_names[i];
+		cycles[i] = RTE_PER_LCORE(stage_tsc)[i];
+	}
+	return n;
+}
+
+void
+mg_dp_stage_cycles_reset(void)
+{
+	memset(RTE_PER_LCORE(stage_tsc), 0, sizeof(RTE_PER_LCORE(stage_tsc)));
+}
+#else
+#define STAGE_BEGIN(id)
+#define STAGE_END(id)
+#endif
 
 void
 mg_dp_clock_init(void)
@@ -93,14 +133,16 @@ free_tail(struct rte_mbuf **pkts, uint16_t kept, uint16_t n)
 static void
 to_peers(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
+	STAGE_BEGIN(ENCRYPT);
 	uint16_t k = mg_dp_encrypt(w, pkts, n, now);
+	STAGE_END(ENCRYPT);
 
 	tx_enqueue(w, pkts, k);
 	free_tail(pkts, k, n);
 }
 
-static void
-punt(struct mg_dp_worker *w, struct mg_dp_burst *b)
+void
+mg_dp_punt(struct mg_dp_worker *w, struct mg_dp_burst *b)
 {
 	unsigned q;
 
@@ -117,7 +159,9 @@ punt(struct mg_dp_worker *w, struct mg_dp_burst *b)
 static void
 from_internet(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
+	STAGE_BEGIN(INGRESS);
 	uint16_t k = mg_dp_ingress(w, pkts, n, now);
+	STAGE_END(INGRESS);
 
 	free_tail(pkts, k, n);
 	to_peers(w, pkts, k, now);
@@ -131,22 +175,30 @@ mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mb
 	struct mg_dp_burst icmp = { 0 };
 	uint16_t k;
 
+	STAGE_BEGIN(CLASSIFY);
 	mg_dp_classify(w, port, pkts, n, &c);
-	punt(w, &c.punt);
+	STAGE_END(CLASSIFY);
+	mg_dp_punt(w, &c.punt);
 	if (c.drop.n)
 		rte_pktmbuf_free_bulk(c.drop.m, c.drop.n);
 
 	if (c.wg_data.n) {
+		STAGE_BEGIN(DECRYPT);
 		k = mg_dp_decrypt(w, c.wg_data.m, c.wg_data.n, now);
+		STAGE_END(DECRYPT);
 		free_tail(c.wg_data.m, k, c.wg_data.n);
+		STAGE_BEGIN(EGRESS);
 		uint16_t e = mg_dp_egress(w, c.wg_data.m, k, now, &icmp);
+		STAGE_END(EGRESS);
 		tx_enqueue(w, c.wg_data.m, e);
 		free_tail(c.wg_data.m, e, k);
 	}
 	if (icmp.n)
 		to_peers(w, icmp.m, icmp.n, now);
 	if (c.internet.n) {
+		STAGE_BEGIN(STEER);
 		uint16_t local = mg_dp_steer(w, c.internet.m, c.internet.n);
+		STAGE_END(STEER);
 		from_internet(w, c.internet.m, local, now);
 	}
 }
@@ -180,21 +232,28 @@ mg_dp_worker_poll(struct mg_dp_worker *w)
 	unsigned handled = 0;
 
 	for (unsigned p = 0; p < w->dp->n_ports; p++) {
+		STAGE_BEGIN(RX);
 		uint16_t n = rte_eth_rx_burst(w->dp->ports[p].port_id, w->idx, pkts, MG_DP_BURST);
+		STAGE_END(RX);
 		if (n) {
 			mg_dp_worker_process_rx(w, p, pkts, n, now);
 			handled += n;
 		}
 	}
 	handled += drain_control(w, now);
+	STAGE_BEGIN(TX);
 	tx_flush(w);
-	mg_nat_expire(w->nat, now, NAT_EXPIRE_BUDGET);
+	STAGE_END(TX);
+	STAGE_BEGIN(NAT_EXPIRE);
+	if (w->nat != NULL)
+		mg_nat_expire(w->nat, now, NAT_EXPIRE_BUDGET);
+	STAGE_END(NAT_EXPIRE);
 	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
 	return handled;
 }
 
-static void
-idle_backoff(struct mg_dp_worker *w, unsigned *idle)
+void
+mg_dp_idle_backoff(struct mg_dp_worker *w, unsigned *idle)
 {
 	uint32_t us;
 
@@ -223,7 +282,7 @@ mg_dp_worker_main(void *arg)
 			MG_DP_COUNT(w, BUSY_LOOPS, 1);
 		} else {
 			MG_DP_COUNT(w, IDLE_LOOPS, 1);
-			idle_backoff(w, &idle);
+			mg_dp_idle_backoff(w, &idle);
 		}
 	}
 	tx_flush(w);
@@ -257,6 +316,9 @@ mg_dp_worker_create(struct mg_dp *dp, const struct mg_dp_worker_params *p)
 	w->lcore = p->lcore;
 	w->pool = p->pool;
 	w->nat = p->nat;
+	w->role = p->role;
+	w->pipe = p->pipe;
+	w->polls_control = p->role == MG_DP_ROLE_RUN_TO_COMPLETION || p->role == MG_DP_ROLE_PIPE_RX;
 	w->crypto = mg_wg_crypto_create();
 	w->punt_ring = ring_for("punt", p->idx, p->socket_id, spsc, 0);
 	w->event_ring = ring_for("event", p->idx, p->socket_id, spsc, sizeof(struct mg_dp_event));

@@ -12,7 +12,9 @@ struct mg_dp_worker_params {
 	unsigned int lcore;
 	int socket_id;
 	struct rte_mempool *pool;
-	struct mg_nat *nat;
+	struct mg_nat *nat;         /* NULL for lcores that do no NAT */
+	enum mg_dp_role role;
+	struct mg_dp_pipeline *pipe; /* pipeline roles only */
 };
 
 struct mg_dp_worker *mg_dp_worker_create(struct mg_dp *dp, const struct mg_dp_worker_params *p);
@@ -27,5 +29,11 @@ unsigned mg_dp_worker_poll(struct mg_dp_worker *w);
 /* Process a burst as if received on port index `port` (benchmarks and tests feed this). */
 void mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf **pkts,
 			     uint16_t n, uint64_t now);
+
+/* Shared with the pipeline lcores: hand a burst to the control lcore; pause or sleep when idle
+ * (*idle counts consecutive idle passes, reset it on work). */
+struct mg_dp_burst;
+void mg_dp_punt(struct mg_dp_worker *w, struct mg_dp_burst *b);
+void mg_dp_idle_backoff(struct mg_dp_worker *w, unsigned *idle);
 
 #endif /* MG_DP_WORKER_H */

@@ -14,6 +14,7 @@
 #include "dp.h"
 #include "gateway.h"
 #include "nat.h"
+#include "pipeline.h"
 #include "policy.h"
 #include "port.h"
 #include "worker.h"
@@ -60,7 +61,8 @@ setup_ports(struct mg_gateway *g, char *err, size_t errlen)
 				 pc->driver, pc->iface);
 			return -1;
 		}
-		if (mg_port_start(p->port_id, pc, cfg->workers, g->pool, &p->mac, err, errlen) != 0)
+		if (mg_port_start(p->port_id, pc, mg_config_port_queues(cfg), g->pool, &p->mac, err,
+				  errlen) != 0)
 			return -1;
 		g->ports_started[i] = true;
 		snprintf(p->name, sizeof(p->name), "%s", pc->name);
@@ -110,19 +112,20 @@ setup_policy(struct mg_gateway *g)
 	return 0;
 }
 
+/* NAT instance `idx` of `n`: each owns a slice of the public port range and of the sessions. */
 static struct mg_nat *
-create_nat(const struct mg_config *cfg, const struct mg_dp *dp, unsigned w)
+create_nat(const struct mg_config *cfg, const struct mg_dp *dp, unsigned idx, unsigned n)
 {
-	uint32_t span = dp->nat_port_span; /* worker w owns [lo + w*span, lo + (w+1)*span) */
+	uint32_t span = dp->nat_port_span; /* instance i owns [lo + i*span, lo + (i+1)*span) */
 	char name[32];
 	struct mg_nat_params np = {
 		.name = name,
 		.socket_id = (int)rte_socket_id(),
 		.public_ip = dp->public_ip_be,
-		.port_lo = (uint16_t)(cfg->nat_port_lo + w * span),
-		.port_hi = w + 1 == cfg->workers ? cfg->nat_port_hi
-						 : (uint16_t)(cfg->nat_port_lo + (w + 1) * span - 1),
-		.max_sessions = cfg->nat_max_sessions / cfg->workers,
+		.port_lo = (uint16_t)(cfg->nat_port_lo + idx * span),
+		.port_hi = idx + 1 == n ? cfg->nat_port_hi
+					: (uint16_t)(cfg->nat_port_lo + (idx + 1) * span - 1),
+		.max_sessions = cfg->nat_max_sessions / n,
 		.max_sessions_per_peer = cfg->nat_max_sessions_per_peer,
 		.max_peers = dp->max_peers,
 		.udp_timeout_s = cfg->nat_udp_timeout_s,
@@ -133,36 +136,73 @@ create_nat(const struct mg_config *cfg, const struct mg_dp *dp, unsigned w)
 	};
 
 	randombytes_buf(&np.seed, sizeof(np.seed));
-	snprintf(name, sizeof(name), "mg_nat%u", w);
+	snprintf(name, sizeof(name), "mg_nat%u", idx);
 	return mg_nat_create(&np);
+}
+
+/* Data-plane lcore i: every one runs everything, or the pipeline's rx, crypto x workers, NAT, tx. */
+static enum mg_dp_role
+role_of(const struct mg_config *cfg, unsigned i)
+{
+	if (cfg->datapath == MG_DATAPATH_RUN_TO_COMPLETION)
+		return MG_DP_ROLE_RUN_TO_COMPLETION;
+	if (i == 0)
+		return MG_DP_ROLE_PIPE_RX;
+	if (i <= cfg->workers)
+		return MG_DP_ROLE_PIPE_CRYPTO;
+	return i == cfg->workers + 1 ? MG_DP_ROLE_PIPE_NAT : MG_DP_ROLE_PIPE_TX;
+}
+
+static int
+create_worker(struct mg_gateway *g, unsigned i, unsigned lcore, char *err, size_t errlen)
+{
+	const struct mg_config *cfg = g->cfg;
+	enum mg_dp_role role = role_of(cfg, i);
+	bool pipeline = cfg->datapath == MG_DATAPATH_PIPELINE;
+	struct mg_dp_worker_params wp = {
+		.idx = i, .lcore = lcore, .socket_id = (int)rte_lcore_to_socket_id(lcore),
+		.pool = g->pool, .role = role, .pipe = g->dp->pipeline,
+	};
+
+	if (role == MG_DP_ROLE_RUN_TO_COMPLETION || role == MG_DP_ROLE_PIPE_NAT) {
+		wp.nat = pipeline ? create_nat(cfg, g->dp, 0, 1)
+				  : create_nat(cfg, g->dp, i, cfg->workers);
+		if (wp.nat == NULL)
+			goto fail;
+	}
+	g->dp->workers[i] = mg_dp_worker_create(g->dp, &wp);
+	if (g->dp->workers[i] != NULL)
+		return 0;
+	mg_nat_destroy(wp.nat);
+fail:
+	snprintf(err, errlen, "data-plane lcore %u: out of memory for its NAT table or rings "
+		 "(raise memory_mb)", i);
+	return -1;
 }
 
 static int
 setup_workers(struct mg_gateway *g, char *err, size_t errlen)
 {
-	unsigned w = 0, lcore;
+	const struct mg_config *cfg = g->cfg;
+	unsigned n = mg_config_dataplane_lcores(cfg), n_nat, i = 0, lcore;
 
-	g->dp->n_workers = g->cfg->workers;
-	g->dp->nat_port_lo = g->cfg->nat_port_lo;
-	g->dp->nat_port_span = (uint16_t)((g->cfg->nat_port_hi - g->cfg->nat_port_lo + 1) /
-					  g->cfg->workers);
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		struct mg_dp_worker_params wp = {
-			.idx = w, .lcore = lcore, .socket_id = (int)rte_lcore_to_socket_id(lcore),
-			.pool = g->pool, .nat = create_nat(g->cfg, g->dp, w),
-		};
-		if (wp.nat == NULL ||
-		    (g->dp->workers[w] = mg_dp_worker_create(g->dp, &wp)) == NULL) {
-			snprintf(err, errlen, "worker %u: out of memory for its NAT table or rings "
-				 "(raise memory_mb)", w);
-			mg_nat_destroy(wp.nat);
-			return -1;
-		}
-		if (++w == g->cfg->workers)
-			break;
+	n_nat = cfg->datapath == MG_DATAPATH_PIPELINE ? 1 : cfg->workers;
+	g->dp->n_workers = n;
+	g->dp->nat_port_lo = cfg->nat_port_lo;
+	g->dp->nat_port_span = (uint16_t)((cfg->nat_port_hi - cfg->nat_port_lo + 1) / n_nat);
+	if (cfg->datapath == MG_DATAPATH_PIPELINE &&
+	    (g->dp->pipeline = mg_dp_pipeline_create((int)rte_socket_id())) == NULL) {
+		snprintf(err, errlen, "pipeline: out of memory for its rings");
+		return -1;
 	}
-	if (w != g->cfg->workers) {
-		snprintf(err, errlen, "workers = %u but only %u worker lcores", g->cfg->workers, w);
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (i == n)
+			break;
+		if (create_worker(g, i++, lcore, err, errlen) != 0)
+			return -1;
+	}
+	if (i != n) {
+		snprintf(err, errlen, "%u data-plane lcores needed but only %u available", n, i);
 		return -1;
 	}
 	return 0;
@@ -201,7 +241,9 @@ setup_peers(struct mg_gateway *g, char *err, size_t errlen)
 			return -1;
 		}
 		for (unsigned w = 0; pc->max_sessions && w < g->dp->n_workers; w++)
-			mg_nat_set_peer_limit(g->dp->workers[w]->nat, (uint32_t)id, pc->max_sessions);
+			if (g->dp->workers[w]->nat != NULL)
+				mg_nat_set_peer_limit(g->dp->workers[w]->nat, (uint32_t)id,
+						      pc->max_sessions);
 	}
 	return 0;
 }
@@ -233,7 +275,7 @@ mg_gateway_create(const struct mg_config *cfg, volatile bool *quit, char *err, s
 	struct mg_gateway *g = calloc(1, sizeof(*g));
 	struct mg_dp_params dpp = {
 		.max_peers = cfg->n_peers + (cfg->open_mode ? cfg->open_max_peers : 0),
-		.n_workers = cfg->workers,
+		.n_workers = mg_config_dataplane_lcores(cfg),
 		.socket_id = (int)rte_socket_id(),
 	};
 
@@ -276,7 +318,7 @@ void
 mg_gateway_run(struct mg_gateway *g)
 {
 	for (unsigned w = 0; w < g->dp->n_workers; w++)
-		rte_eal_remote_launch(mg_dp_worker_main, g->dp->workers[w], g->dp->workers[w]->lcore);
+		rte_eal_remote_launch(mg_dp_lcore_main, g->dp->workers[w], g->dp->workers[w]->lcore);
 	mg_control_start(g->ctl);
 	mg_control_run(g->ctl, g->dp->quit);
 	rte_eal_mp_wait_lcore();
@@ -304,6 +346,8 @@ mg_gateway_destroy(struct mg_gateway *g)
 		mg_nat_destroy(g->dp->workers[w]->nat);
 		mg_dp_worker_destroy(g->dp->workers[w]);
 	}
+	if (g->dp)
+		mg_dp_pipeline_destroy(g->dp->pipeline);
 	mg_wg_device_destroy(g->dev);
 	mg_policy_destroy(g->policy);
 	mg_dp_destroy(g->dp);

@@ -12,6 +12,8 @@
 #   MG_VERBOSE=1          trace commands (set -x)
 # Gateway configuration knobs a test may set before mg_exit_start (see mg_gw_config):
 #   MG_WG_EXTRA="k = v; ..."  extra settings inside the wireguard group (e.g. under_load_backlog)
+#   MG_ROOT_EXTRA="k = v; ..." extra top-level settings (e.g. datapath = "pipeline";)
+#   MG_WORKERS=N              workers (default 1)
 #   MG_OPEN_MODE=false        open mode off (then MG_STATIC_PEERS must name at least one peer)
 #   MG_NAT_PER_PEER=N         nat.max_sessions_per_peer (default 8192)
 #   MG_STATIC_PEERS="PUB,NET[,PSK] ..."  static peers: public key, allowed network, optional PSK
@@ -277,7 +279,8 @@ mg_gw_config() {
 		echo "instance = \"$MG_INSTANCE\";"
 		echo "hugepages = \"$huge\";"
 		echo "memory_mb = ${MG_MEMORY_MB:-1024};"
-		echo "workers = 1;"
+		echo "workers = ${MG_WORKERS:-1};"
+		[ -n "${MG_ROOT_EXTRA:-}" ] && echo "$MG_ROOT_EXTRA"
 		echo "ports = ("
 		if [ "$arr" = twoport ]; then
 			echo "  { name = \"mesh\"; driver = \"af_packet\"; iface = \"mesh0\"; role = \"mesh\";"

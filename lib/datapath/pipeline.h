@@ -1,0 +1,22 @@
+/* The pipeline arrangement of the data plane: the same stage functions as run-to-completion,
+ * spread over lcores linked by rings —
+ *
+ *   rx lcore ──wg data──► crypto lcore(s): decrypt ──► NAT lcore: egress ──► tx lcore
+ *      │     ──internet──► NAT lcore: ingress ──► crypto lcore(s): encrypt ──► tx lcore
+ *      └── punts to the control lcore; drains the control lcore's rings
+ *
+ * One NAT lcore owns the whole NAT table; any number of crypto lcores share the crypto rings
+ * (one peer's packets can use several cores: the replay window takes the out-of-order arrivals).
+ */
+#ifndef MG_DP_PIPELINE_H
+#define MG_DP_PIPELINE_H
+
+#include "dp_state.h"
+
+struct mg_dp_pipeline *mg_dp_pipeline_create(int socket_id);
+void mg_dp_pipeline_destroy(struct mg_dp_pipeline *p);
+
+/* lcore entry point for any role (run-to-completion included); arg is the mg_dp_worker. */
+int mg_dp_lcore_main(void *arg);
+
+#endif /* MG_DP_PIPELINE_H */
