@@ -37,8 +37,10 @@ uint16_t mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n
 		      struct mg_dp_burst *to_peer);
 
 /* Packets from the internet to our public address: strip Ethernet, validate, NAT in (finds the
- * peer), TTL, MSS clamp. Kept packets carry their peer id and still need encrypting. */
-uint16_t mg_dp_ingress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+ * peer), TTL, MSS clamp. Kept packets carry their peer id and still need encrypting. ICMP
+ * "fragmentation needed" for oversized DF packets goes to to_internet, ready to send. */
+uint16_t mg_dp_ingress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+		       struct mg_dp_burst *to_internet);
 
 /* Inner packets (or empty keepalives) for peers: pad, seal with the peer's current keypair,
  * prepend WireGuard, UDP, IPv4 and Ethernet headers for the peer's endpoint. */

@@ -1,19 +1,50 @@
 /* The ingress stage: packets from the internet addressed to our public address.
  * NAT in finds the peer (and rewrites the destination back to the client's inner address);
- * anything without a session is dropped and counted, never forwarded. */
+ * anything without a session is dropped and counted, never forwarded. A packet too big for the
+ * tunnel with DF set is answered with ICMP "fragmentation needed" carrying the tunnel MTU, so
+ * path MTU discovery works for UDP and ICMP too (TCP is covered by MSS clamping). */
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
 #include "dp_stages.h"
+#include "icmp.h"
 #include "ipv4.h"
 #include "nat.h"
 #include "tcp_mss.h"
 
 enum { IPV4_TCP_HEADERS = 40 };
 
+/* RFC 1191: tell the sender the largest packet the tunnel carries. */
+static void
+frag_needed(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now,
+	    struct mg_dp_burst *to_internet)
+{
+	unsigned int port = w->dp->internet_port;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	struct rte_mbuf *e = rte_pktmbuf_alloc(w->pool);
+	uint32_t len;
+
+	if (unlikely(e == NULL)) {
+		MG_DP_DROP(w, NO_MBUF);
+		return;
+	}
+	len = mg_pkt_icmp_error(rte_pktmbuf_mtod(e, uint8_t *), rte_pktmbuf_tailroom(e),
+				w->dp->public_ip_be, (const uint8_t *)ip, rte_pktmbuf_data_len(m),
+				MG_PKT_ICMP_DEST_UNREACH, MG_PKT_ICMP_FRAG_NEEDED, w->dp->tunnel_mtu);
+	if (len == 0 || rte_pktmbuf_append(e, len) == NULL ||
+	    !mg_dp_l2_prepend(w, port, e, mg_dp_next_hop(&w->dp->ports[port], ip->src_addr), now)) {
+		rte_pktmbuf_free(e);
+		return;
+	}
+	e->port = port;
+	MG_DP_COUNT(w, ICMP_ERRORS_SENT, 1);
+	mg_dp_burst_add(to_internet, e);
+}
+
 static bool
-ingress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now)
+ingress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now,
+	    struct mg_dp_burst *to_internet)
 {
 	struct rte_ipv4_hdr *ip;
 	struct mg_pkt_ipv4_info info;
@@ -30,6 +61,12 @@ ingress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now)
 	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - info.total_len); /* Ethernet padding */
 	if (unlikely(info.ttl <= 1)) {
 		MG_DP_DROP(w, TTL_EXPIRED);
+		return false;
+	}
+	if (unlikely(info.total_len > w->dp->tunnel_mtu)) {
+		MG_DP_DROP(w, TOO_BIG);
+		if (info.frag_off & RTE_IPV4_HDR_DF_FLAG)
+			frag_needed(w, m, now, to_internet);
 		return false;
 	}
 	r = mg_nat_in(w->nat, ip, info.total_len, now, &peer_id);
@@ -50,12 +87,13 @@ ingress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now)
 }
 
 uint16_t
-mg_dp_ingress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+mg_dp_ingress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+	      struct mg_dp_burst *to_internet)
 {
 	struct mg_dp_split split = { 0 };
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (ingress_one(w, pkts[i], now))
+		if (ingress_one(w, pkts[i], now, to_internet))
 			mg_dp_keep(pkts, &split, pkts[i]);
 		else
 			mg_dp_reject(&split, pkts[i]);

@@ -156,9 +156,11 @@ nat_pass(struct mg_dp_worker *w, uint64_t now)
 	pass_on(w, p->to_encrypt, icmp.m, icmp.n);
 	work = n;
 	n = rte_ring_dequeue_burst(p->to_ingress, (void **)pkts, MG_DP_BURST, NULL);
-	k = mg_dp_ingress(w, pkts, (uint16_t)n, now);
+	icmp.n = 0;
+	k = mg_dp_ingress(w, pkts, (uint16_t)n, now, &icmp);
 	free_tail(pkts, (uint16_t)k, (uint16_t)n);
 	pass_on(w, p->to_encrypt, pkts, k);
+	pass_on(w, p->to_tx, icmp.m, icmp.n);
 	mg_nat_expire(w->nat, now, NAT_EXPIRE_BUDGET);
 	return work + n;
 }

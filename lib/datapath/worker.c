@@ -159,12 +159,15 @@ mg_dp_punt(struct mg_dp_worker *w, struct mg_dp_burst *b)
 static void
 from_internet(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
+	struct mg_dp_burst icmp = { 0 };
+
 	STAGE_BEGIN(INGRESS);
-	uint16_t k = mg_dp_ingress(w, pkts, n, now);
+	uint16_t k = mg_dp_ingress(w, pkts, n, now, &icmp);
 	STAGE_END(INGRESS);
 
 	free_tail(pkts, k, n);
 	to_peers(w, pkts, k, now);
+	tx_enqueue(w, icmp.m, icmp.n);
 }
 
 void
