@@ -3,7 +3,10 @@
 # client, connect()ed to 192.0.2.80:9 where nothing listens, sends a datagram through the tunnel;
 # R answers port unreachable to 203.0.113.1, the NAT maps the quoted packet back to the client's
 # flow and the client's kernel reports ECONNREFUSED on the socket. /meshgate/nat icmp_errors_in
-# rose. A datagram to the echo port 7 on the same path is the positive control.
+# rose. A datagram to the echo port 7 on the same path is the positive control. Second case, an
+# ICMP error quoting ICMP: a ping to 192.0.2.81, for which R has no route, draws "Destination Net
+# Unreachable" from R; ping only shows it when the NAT restored the echo identifier it had
+# translated inside the quoted packet.
 . "$(dirname "$0")/lib.sh"
 mg_init test_icmp_errors_in
 mg_topo_create twoport
@@ -50,7 +53,14 @@ PY
 ) || mg_fail "UDP to $MG_SERVER:9 through the tunnel: expected ConnectionRefusedError, got: $res"
 mg_log "client socket: $res"
 
-[ "$EXIT" = meshgate ] || mg_pass "ECONNREFUSED on attempt ${res#refused } (counters not checked: EXIT=$EXIT)"
+unroutable=192.0.2.81
+ip netns exec "$MG_NS_R" ip route get "$unroutable" >/dev/null 2>&1 && mg_fail "R has a route to $unroutable"
+out=$(mg_cx 1 ping -n -c 2 -i 0.5 -W 2 "$unroutable" 2>&1)
+echo "$out" | grep -E 'Unreachable|transmitted'
+echo "$out" | grep -qE "^From $MG_R_INET_ADDR icmp_seq=[0-9]+ Destination Net Unreachable" ||
+	mg_fail "ping $unroutable: expected 'Destination Net Unreachable' from $MG_R_INET_ADDR, got: $out"
+
+[ "$EXIT" = meshgate ] || mg_pass "ECONNREFUSED on attempt ${res#refused }, net unreachable for ping (counters not checked: EXIT=$EXIT)"
 in_after=$(mg_counter_sum '^icmp_errors_in$' /meshgate/nat)
-[ $((in_after - in_before)) -ge 1 ] || mg_fail "/meshgate/nat icmp_errors_in did not rise ($in_before -> $in_after)"
-mg_pass "ECONNREFUSED on attempt ${res#refused }; icmp_errors_in $in_before -> $in_after"
+[ $((in_after - in_before)) -ge 2 ] || mg_fail "/meshgate/nat icmp_errors_in rose by $((in_after - in_before)) ($in_before -> $in_after), the client received 2 errors"
+mg_pass "UDP: ECONNREFUSED on attempt ${res#refused }; ping: net unreachable from $MG_R_INET_ADDR; icmp_errors_in $in_before -> $in_after"
