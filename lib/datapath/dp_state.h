@@ -89,7 +89,8 @@ struct mg_dp_peer {
 /* Events a worker sends the control lcore through its event ring (type in the top byte). */
 enum mg_dp_event_type {
 	MG_DP_EVENT_CONFIRM_NEXT = 1, /* peer's "next" keypair received data: rotate */
-	MG_DP_EVENT_RESOLVE = 2,      /* no neighbour entry: the value is an index into resolve_req */
+	MG_DP_EVENT_RESOLVE = 2,      /* no neighbour entry: value is the next hop's IPv4 address
+				       * (network order), the port index sits in bits 8..15 of type */
 };
 
 struct mg_dp;

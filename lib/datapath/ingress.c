@@ -3,6 +3,8 @@
  * anything without a session is dropped and counted, never forwarded. A packet too big for the
  * tunnel with DF set is answered with ICMP "fragmentation needed" carrying the tunnel MTU, so
  * path MTU discovery works for UDP and ICMP too (TCP is covered by MSS clamping). */
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -17,11 +19,11 @@ enum { IPV4_TCP_HEADERS = 40 };
 
 /* RFC 1191: tell the sender the largest packet the tunnel carries. */
 static void
-frag_needed(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now,
+frag_needed(struct mg_dp_worker *w, const uint8_t *quote, uint32_t quote_len, uint64_t now,
 	    struct mg_dp_burst *to_internet)
 {
 	unsigned int port = w->dp->internet_port;
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)quote;
 	struct rte_mbuf *e = rte_pktmbuf_alloc(w->pool);
 	uint32_t len;
 
@@ -30,8 +32,8 @@ frag_needed(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now,
 		return;
 	}
 	len = mg_pkt_icmp_error(rte_pktmbuf_mtod(e, uint8_t *), rte_pktmbuf_tailroom(e),
-				w->dp->public_ip_be, (const uint8_t *)ip, rte_pktmbuf_data_len(m),
-				MG_PKT_ICMP_DEST_UNREACH, MG_PKT_ICMP_FRAG_NEEDED, w->dp->tunnel_mtu);
+				w->dp->public_ip_be, quote, quote_len, MG_PKT_ICMP_DEST_UNREACH,
+				MG_PKT_ICMP_FRAG_NEEDED, w->dp->tunnel_mtu);
 	if (len == 0 || rte_pktmbuf_append(e, len) == NULL ||
 	    !mg_dp_l2_prepend(w, port, e, mg_dp_next_hop(&w->dp->ports[port], ip->src_addr), now)) {
 		rte_pktmbuf_free(e);
@@ -40,6 +42,26 @@ frag_needed(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now,
 	e->port = port;
 	MG_DP_COUNT(w, ICMP_ERRORS_SENT, 1);
 	mg_dp_burst_add(to_internet, e);
+}
+
+/* Too big for the tunnel: dropped. If DF is set and the packet belongs to a session (strangers
+ * cannot probe us this way), the sender learns the tunnel MTU. The NAT rewrites the packet, so
+ * the quote (header + 8 bytes, RFC 792) is taken before. */
+static bool
+too_big(struct mg_dp_worker *w, struct rte_ipv4_hdr *ip, const struct mg_pkt_ipv4_info *info,
+	uint64_t now, struct mg_dp_burst *to_internet)
+{
+	uint8_t quote[MG_PKT_IPV4_HDR_MAX + 8];
+	uint32_t quote_len = info->hdr_len + 8u;
+	uint32_t peer_id;
+
+	MG_DP_DROP(w, TOO_BIG);
+	if (!(info->frag_off & RTE_IPV4_HDR_DF_FLAG))
+		return false;
+	memcpy(quote, ip, quote_len);
+	if (mg_nat_in(w->nat, ip, info->total_len, now, &peer_id) == MG_NAT_OK)
+		frag_needed(w, quote, quote_len, now, to_internet);
+	return false;
 }
 
 static bool
@@ -63,12 +85,8 @@ ingress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now,
 		MG_DP_DROP(w, TTL_EXPIRED);
 		return false;
 	}
-	if (unlikely(info.total_len > w->dp->tunnel_mtu)) {
-		MG_DP_DROP(w, TOO_BIG);
-		if (info.frag_off & RTE_IPV4_HDR_DF_FLAG)
-			frag_needed(w, m, now, to_internet);
-		return false;
-	}
+	if (unlikely(info.total_len > w->dp->tunnel_mtu))
+		return too_big(w, ip, &info, now, to_internet);
 	r = mg_nat_in(w->nat, ip, info.total_len, now, &peer_id);
 	if (unlikely(r != MG_NAT_OK)) {
 		if (r == MG_NAT_MISS)
