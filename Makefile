@@ -27,5 +27,10 @@ test: build
 demo: build
 	MESHGATE=$(BUILD)/app/meshgate/meshgate bash scripts/demo.sh
 
+# meshgate side by side with a Linux exit (wireguard-go + nftables), iperf3 through both; writes
+# perf/results/compare.{txt,json}. Needs root; COMPARE_ROUNDS / COMPARE_SECONDS shorten it.
+compare: build
+	MESHGATE=$(BUILD)/app/meshgate/meshgate bash perf/compare/compare.sh
+
 clean:
 	rm -rf $(BUILD)
