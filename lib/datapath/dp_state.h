@@ -123,7 +123,8 @@ struct mg_dp_worker {
 					 * to encrypt for the peer in m->hash.usr */
 	struct rte_ring *handoff_ring;  /* other workers -> this one: internet packets whose NAT
 					 * session this worker owns (multi-producer) */
-	uint64_t resolve_last_ns;       /* rate limit for RESOLVE events */
+	uint64_t resolve_last_ns;       /* rate limit for RESOLVE events: the last address asked */
+	uint32_t resolve_last_ip;       /* for and when */
 	struct mg_dp_counters counters;
 } __rte_cache_aligned;
 

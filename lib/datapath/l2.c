@@ -1,6 +1,7 @@
 /* Link-layer output: next-hop choice and the Ethernet header.
- * A missing neighbour entry drops the packet (counted) and asks the control lcore, at most once
- * per 100 ms per worker, to resolve it; the next packets then find it. */
+ * A missing neighbour entry drops the packet (counted) and asks the control lcore to resolve it
+ * (the same address at most once per 100 ms per worker; the control lcore also rate-limits its
+ * ARP requests per entry); the next packets then find it. */
 #include <rte_ether.h>
 #include <rte_ring.h>
 
@@ -22,9 +23,10 @@ ask_resolve(struct mg_dp_worker *w, unsigned int port, uint32_t ip_be, uint64_t 
 {
 	struct mg_dp_event ev = { .type = MG_DP_EVENT_RESOLVE | (port << 8), .value = ip_be };
 
-	if (now - w->resolve_last_ns < RESOLVE_INTERVAL_NS)
+	if (ip_be == w->resolve_last_ip && now - w->resolve_last_ns < RESOLVE_INTERVAL_NS)
 		return;
 	w->resolve_last_ns = now;
+	w->resolve_last_ip = ip_be;
 	rte_ring_enqueue_elem(w->event_ring, &ev, sizeof(ev));
 }
 
