@@ -17,6 +17,7 @@ enum mg_config_limits {
 	MG_CONFIG_MAX_ALLOWED_IPS = 64,
 	MG_CONFIG_MAX_RULES = 256,
 	MG_CONFIG_MAX_EAL_ARGS = 32,
+	MG_CONFIG_MAX_SEEDS = 16,
 	MG_CONFIG_NAME_LEN = 32,
 	MG_CONFIG_PATH_LEN = 256,
 	MG_CONFIG_ERR_LEN = 512,
@@ -47,6 +48,19 @@ enum mg_datapath_mode {
 enum mg_policy_action_cfg {
 	MG_RULE_ALLOW = 1,
 	MG_RULE_DENY = 2,
+};
+
+/* Roles a node announces in the mesh (bits, as in its signed node record). */
+enum mg_mesh_role_cfg {
+	MG_MESH_ROLE_CFG_ENTRY = 1 << 0,
+	MG_MESH_ROLE_CFG_RELAY = 1 << 1,
+	MG_MESH_ROLE_CFG_EXIT = 1 << 2,
+};
+
+/* A mesh bootstrap peer: address and control port, host order. */
+struct mg_mesh_seed_config {
+	uint32_t addr;
+	uint16_t port;
 };
 
 /* An IPv4 prefix; address in host byte order. */
@@ -140,6 +154,19 @@ struct mg_config {
 	uint32_t nat_icmp_timeout_s;
 	uint32_t nat_port_reuse_delay_s;
 
+	/* mesh control plane */
+	bool mesh_enabled;
+	uint16_t mesh_port;                  /* UDP port of the control protocol */
+	char mesh_identity_key_file[MG_CONFIG_PATH_LEN];
+	uint8_t mesh_identity_seed[32];      /* Ed25519 seed, from the key file */
+	bool has_mesh_identity;
+	struct mg_mesh_seed_config mesh_seeds[MG_CONFIG_MAX_SEEDS];
+	unsigned int n_mesh_seeds;
+	unsigned int mesh_roles;             /* enum mg_mesh_role_cfg bits */
+	char mesh_country[3];                /* ISO 3166-1 alpha-2, or "ZZ" */
+	char mesh_continent[3];              /* AF AN AS EU NA OC SA, or "ZZ" */
+	uint32_t mesh_capacity_mbps;
+
 	/* policy */
 	bool policy_icmp_reply;       /* answer denied packets with ICMP admin prohibited */
 	struct mg_rule_config rules[MG_CONFIG_MAX_RULES];
@@ -166,6 +193,10 @@ int mg_config_load_string(struct mg_config *cfg, const char *text, const char *n
 
 /* The embedded default configuration (conf/meshgate.conf compiled in). */
 const char *mg_config_embedded_default(void);
+
+/* Read the mesh identity (an Ed25519 seed, one base64 line) from mesh.identity_key_file, or
+ * create it (mode 0600) on first start. No-op when the mesh is disabled. */
+int mg_config_resolve_mesh_identity(struct mg_config *cfg, char *err, size_t errlen);
 
 /* Resolve the private key: inline, or read from private_key_file, or create that file with a
  * fresh key (mode 0600). Returns -1 with a message on failure. */

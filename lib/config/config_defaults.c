@@ -46,6 +46,12 @@ void mg_config_defaults(struct mg_config *cfg)
 	cfg->mbufs = DEF_MBUFS;
 
 	strcpy(cfg->private_key_file, "/var/lib/meshgate/private.key");
+	cfg->mesh_port = 51821;
+	strcpy(cfg->mesh_identity_key_file, "/var/lib/meshgate/identity.key");
+	cfg->mesh_roles = MG_MESH_ROLE_CFG_EXIT;
+	strcpy(cfg->mesh_country, "ZZ");
+	strcpy(cfg->mesh_continent, "ZZ");
+	cfg->mesh_capacity_mbps = 1000;
 	cfg->listen_port = DEF_LISTEN_PORT;
 	cfg->tunnel_mtu = DEF_TUNNEL_MTU;
 	cfg->open_mode = false;
@@ -82,6 +88,7 @@ void mg_config_free(struct mg_config *cfg)
 	cfg->peers = NULL;
 	cfg->n_peers = 0;
 	sodium_memzero(cfg->private_key, sizeof(cfg->private_key));
+	sodium_memzero(cfg->mesh_identity_seed, sizeof(cfg->mesh_identity_seed));
 	cfg->has_private_key = false;
 }
 

@@ -83,6 +83,7 @@ int mg_cfg_fail_path(struct mg_cfg_ctx *ctx, const char *path, const char *fmt, 
 
 /* Root walk (config_parse.c) and cross-field checks (config_validate.c). */
 int mg_config_parse_tree(struct mg_config *cfg, struct mg_cfg_ctx *ctx);
+int mg_config_parse_mesh(struct mg_config *cfg, struct mg_cfg_ctx *ctx, const config_setting_t *g);
 int mg_config_validate(const struct mg_config *cfg, struct mg_cfg_ctx *ctx);
 
 #endif /* MG_CONFIG_INTERNAL_H */

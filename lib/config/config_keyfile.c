@@ -1,6 +1,7 @@
-/* The gateway's private key: inline in the config, or read from private_key_file (one base64 line,
- * as `wg genkey > file` writes it), or — on first start — a fresh key created in that file with
- * mode 0600. A key file that group or others can read is refused; key buffers are wiped on exit.
+/* Key files: the gateway's WireGuard private key (inline in the config, or read from
+ * private_key_file — one base64 line, as `wg genkey > file` writes it) and the mesh identity
+ * (an Ed25519 seed in mesh.identity_key_file). On first start a fresh key is created in the file
+ * with mode 0600. A key file that group or others can read is refused; key buffers are wiped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +23,9 @@ static int fail(char *err, size_t errlen, const char *path, const char *what, in
 }
 
 /* One line of base64, optionally followed by a newline (or CR LF) and nothing else. */
-static int read_key_fd(struct mg_config *cfg, int fd, char *err, size_t errlen)
+static int read_key_fd(const char *path, const char *kind, uint8_t key[MG_CONFIG_KEY_LEN], int fd,
+		       char *err, size_t errlen)
 {
-	const char *path = cfg->private_key_file;
 	char buf[KEY_FILE_MAX];
 	struct stat st;
 	ssize_t n;
@@ -46,12 +47,11 @@ static int read_key_fd(struct mg_config *cfg, int fd, char *err, size_t errlen)
 	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
-	if (n == (ssize_t)sizeof(buf) - 1 || mg_config_parse_key(buf, cfg->private_key) < 0) {
-		fail(err, errlen, path, "not a WireGuard private key (expected one line of base64 "
-		     "as written by `wg genkey`)", 0);
+	if (n == (ssize_t)sizeof(buf) - 1 || mg_config_parse_key(buf, key) < 0) {
+		snprintf(err, errlen, "%s: not a %s (expected one line of base64 of 32 bytes, as "
+			 "written by `wg genkey`)", path, kind);
 		goto out_wipe;
 	}
-	cfg->has_private_key = true;
 	rc = 0;
 out_wipe:
 	sodium_memzero(buf, sizeof(buf));
@@ -89,10 +89,10 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* A fresh X25519 private key, clamped as `wg genkey` does, written as one base64 line. */
-static int create_key_file(struct mg_config *cfg, char *err, size_t errlen)
+/* A fresh random key written as one base64 line; clamped as `wg genkey` does for X25519. */
+static int create_key_file(const char *path, uint8_t key[MG_CONFIG_KEY_LEN], bool clamp,
+			   char *err, size_t errlen)
 {
-	const char *path = cfg->private_key_file;
 	char line[MG_CONFIG_KEY_B64_LEN + 1];
 	int fd, rc = -1;
 
@@ -101,18 +101,19 @@ static int create_key_file(struct mg_config *cfg, char *err, size_t errlen)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
 	if (fd < 0)
 		return fail(err, errlen, path, "cannot create the key file", errno);
-	randombytes_buf(cfg->private_key, MG_CONFIG_KEY_LEN);
-	cfg->private_key[0] &= 248;
-	cfg->private_key[31] = (cfg->private_key[31] & 127) | 64;
-	mg_config_format_key(cfg->private_key, line);
+	randombytes_buf(key, MG_CONFIG_KEY_LEN);
+	if (clamp) {
+		key[0] &= 248;
+		key[31] = (key[31] & 127) | 64;
+	}
+	mg_config_format_key(key, line);
 	strcat(line, "\n");
 	if (fchmod(fd, FILE_MODE) < 0 || write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0) {
 		fail(err, errlen, path, "cannot write the new key", errno);
 		unlink(path);
-		sodium_memzero(cfg->private_key, sizeof(cfg->private_key));
+		sodium_memzero(key, MG_CONFIG_KEY_LEN);
 		goto out_close;
 	}
-	cfg->has_private_key = true;
 	rc = 0;
 out_close:
 	close(fd);
@@ -120,23 +121,45 @@ out_close:
 	return rc;
 }
 
-int mg_config_resolve_private_key(struct mg_config *cfg, char *err, size_t errlen)
+/* Read the key in path, or create it there when the file does not exist. */
+static int load_or_create(const char *path, const char *kind, uint8_t key[MG_CONFIG_KEY_LEN],
+			  bool clamp, char *err, size_t errlen)
 {
 	int fd, rc;
 
+	if (sodium_init() < 0)
+		return fail(err, errlen, path, "libsodium failed to initialise", 0);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return create_key_file(path, key, clamp, err, errlen);
+	if (fd < 0)
+		return fail(err, errlen, path, "cannot open the key file", errno);
+	rc = read_key_fd(path, kind, key, fd, err, errlen);
+	close(fd);
+	return rc;
+}
+
+int mg_config_resolve_private_key(struct mg_config *cfg, char *err, size_t errlen)
+{
 	if (cfg->has_private_key)
 		return 0; /* inline key wins over the file */
-	if (sodium_init() < 0)
-		return fail(err, errlen, cfg->private_key_file, "libsodium failed to initialise", 0);
 	if (cfg->private_key_file[0] == '\0')
 		return fail(err, errlen, cfg->source, "wireguard: set private_key or "
 			    "private_key_file", 0);
-	fd = open(cfg->private_key_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return create_key_file(cfg, err, errlen);
-	if (fd < 0)
-		return fail(err, errlen, cfg->private_key_file, "cannot open the key file", errno);
-	rc = read_key_fd(cfg, fd, err, errlen);
-	close(fd);
-	return rc;
+	if (load_or_create(cfg->private_key_file, "WireGuard private key", cfg->private_key, true,
+			   err, errlen) < 0)
+		return -1;
+	cfg->has_private_key = true;
+	return 0;
+}
+
+int mg_config_resolve_mesh_identity(struct mg_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->mesh_enabled || cfg->has_mesh_identity)
+		return 0;
+	if (load_or_create(cfg->mesh_identity_key_file, "mesh identity key", cfg->mesh_identity_seed,
+			   false, err, errlen) < 0)
+		return -1;
+	cfg->has_mesh_identity = true;
+	return 0;
 }

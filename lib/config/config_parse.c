@@ -350,7 +350,7 @@ static int parse_policy(struct mg_config *cfg, struct mg_cfg_ctx *ctx, const con
 
 int mg_config_parse_tree(struct mg_config *cfg, struct mg_cfg_ctx *ctx)
 {
-	const config_setting_t *r = ctx->root, *mesh = mg_cfg_member(r, "mesh");
+	const config_setting_t *r = ctx->root;
 
 	if (mg_cfg_check_keys(ctx, r, root_keys, N(root_keys)) < 0 ||
 	    parse_root_scalars(cfg, ctx, r) < 0 ||
@@ -358,10 +358,8 @@ int mg_config_parse_tree(struct mg_config *cfg, struct mg_cfg_ctx *ctx)
 	    parse_wireguard(cfg, ctx, mg_cfg_member(r, "wireguard")) < 0 ||
 	    parse_peers(cfg, ctx, mg_cfg_member(r, "peers")) < 0 ||
 	    parse_nat(cfg, ctx, mg_cfg_member(r, "nat")) < 0 ||
-	    parse_policy(cfg, ctx, mg_cfg_member(r, "policy")) < 0)
-		return -1;
-	/* Reserved for the mesh control plane: accepted, but only empty for now. */
-	if (mesh != NULL && mg_cfg_check_keys(ctx, mesh, NULL, 0) < 0)
+	    parse_policy(cfg, ctx, mg_cfg_member(r, "policy")) < 0 ||
+	    mg_config_parse_mesh(cfg, ctx, mg_cfg_member(r, "mesh")) < 0)
 		return -1;
 	return 0;
 }
