@@ -32,5 +32,14 @@ demo: build
 compare: build
 	MESHGATE=$(BUILD)/app/meshgate/meshgate bash perf/compare/compare.sh
 
+# Data-plane benchmark (perf/bench): its own build with per-stage cycle counters compiled in;
+# prints the tables and writes perf/results/last.{txt,json} (reference.* is the committed run).
+BENCH_BUILD ?= build-bench
+bench: deps
+	test -f $(BENCH_BUILD)/build.ninja || meson setup $(BENCH_BUILD) -Dstage_cycles=true $(MESON_OPTS)
+	meson configure $(BENCH_BUILD) -Dstage_cycles=true
+	ninja -C $(BENCH_BUILD) perf/mg_bench
+	$(BENCH_BUILD)/perf/mg_bench --json perf/results/last.json | tee perf/results/last.txt
+
 clean:
 	rm -rf $(BUILD)

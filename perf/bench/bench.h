@@ -22,7 +22,7 @@ enum mg_bench_limits {
 	MG_BENCH_MAX_STAGES = 16,
 	MG_BENCH_MAX_FIGURES = 96,
 	MG_BENCH_N_SIZES = 4,      /* 64, 512, 1420, IMIX */
-	MG_BENCH_NOTE_LEN = 256,
+	MG_BENCH_NOTE_LEN = 512,
 };
 
 /* Inner packet sizes (IPv4 total length); IMIX is 7:4:1 of 64/570/1420. */
@@ -49,7 +49,7 @@ struct mg_bench_opts {
 /* Counter deltas of one measurement, summed over its workers (from struct mg_dp_counters). */
 struct mg_bench_counts {
 	uint64_t fed;            /* frames put on the worker's receive rings */
-	uint64_t rx;             /* rx_packets counter... as classify saw them */
+	uint64_t rx;             /* rx_packets: what classify saw */
 	uint64_t tx;             /* frames the worker transmitted */
 	uint64_t punted, keepalives, handed_off;
 	uint64_t decrypted, encrypted, nat_out, nat_in, nat_created;
@@ -132,6 +132,7 @@ struct mg_bench_case {
 	uint32_t active_peers;    /* peers sending (spread over K) */
 	uint32_t flows;           /* NAT_SCALE: flows per worker filled before; 0 = one per peer */
 	bool random_flows;        /* pick each packet's flow at random among `flows` */
+	bool warmed;              /* the flows' sessions exist already (a new_flow run filled them) */
 	uint64_t packets;         /* per worker, at least */
 };
 

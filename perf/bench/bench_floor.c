@@ -1,0 +1,212 @@
+/* The reference figures around the data path: the floor (IPsec-MB ChaCha20-Poly1305 alone, on
+ * the same sizes, bursts of 32 over the same number of buffers, nothing else), WireGuard
+ * handshakes (two lib/wg devices; only the responder's work is timed, which is what the control
+ * lcore does per handshake) and memory per peer and per NAT session (EAL heap growth).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <sodium.h>
+
+#include "bench_int.h"
+#include "data_crypto.h"
+#include "device.h"
+#include "nat.h"
+
+enum {
+	BUF_STRIDE = 1536, /* 1420 + tag, rounded up */
+	HS_STEP_NS = 25 * 1000 * 1000, /* initiations 25 ms apart: above the flood limit */
+};
+
+/* Time seal then open of every buffer in bursts of 32; returns false if a tag failed. */
+static bool
+floor_round(struct mg_wg_crypto *c, uint8_t *bufs, unsigned n, enum mg_bench_size s,
+	    const uint8_t key[32], uint64_t *ctr, uint64_t *seal, uint64_t *open)
+{
+	struct mg_wg_crypto_op ops[MG_BENCH_BURST];
+
+	for (unsigned b = 0; b < n; b += MG_BENCH_BURST) {
+		unsigned k = RTE_MIN((unsigned)MG_BENCH_BURST, n - b);
+		uint64_t t0, t1, t2;
+
+		for (unsigned i = 0; i < k; i++) {
+			uint8_t *p = bufs + (size_t)(b + i) * BUF_STRIDE;
+			size_t len = (mg_bench_inner_size(s, b + i) + 15u) & ~15u;
+			ops[i] = (struct mg_wg_crypto_op){ .key = key, .counter = (*ctr)++,
+							   .buf = p, .len = len, .tag = p + len };
+		}
+		t0 = rte_rdtsc_precise();
+		mg_wg_data_seal_burst(c, ops, k);
+		t1 = rte_rdtsc_precise();
+		uint32_t ok = mg_wg_data_open_burst(c, ops, k);
+		t2 = rte_rdtsc_precise();
+		*seal += t1 - t0;
+		*open += t2 - t1;
+		if (ok != (k == 32 ? 0xffffffffu : (1u << k) - 1))
+			return false;
+	}
+	return true;
+}
+
+void
+mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned rounds)
+{
+	struct mg_wg_crypto *c = mg_wg_crypto_create();
+	uint8_t *bufs = calloc(buffers, BUF_STRIDE), key[32];
+
+	memset(f, 0, sizeof(*f));
+	if (c == NULL || bufs == NULL)
+		goto out;
+	snprintf(f->arch, sizeof(f->arch), "%s", mg_wg_crypto_arch(c));
+	randombytes_buf(key, sizeof(key));
+	for (unsigned s = 0; s < MG_BENCH_N_SIZES; s++) {
+		uint64_t seal = 0, open = 0, ctr = 0;
+		/* one untimed round first: page faults and cold caches are not the floor */
+		if (!floor_round(c, bufs, buffers, (enum mg_bench_size)s, key, &ctr, &seal, &open))
+			goto out;
+		seal = open = 0;
+		for (unsigned r = 0; r < rounds; r++)
+			if (!floor_round(c, bufs, buffers, (enum mg_bench_size)s, key, &ctr, &seal,
+					 &open))
+				goto out; /* figures stay 0: the checker refuses them */
+		f->seal_cycles_per_pkt[s] = (double)seal / ((double)buffers * rounds);
+		f->open_cycles_per_pkt[s] = (double)open / ((double)buffers * rounds);
+	}
+out:
+	sodium_memzero(key, sizeof(key));
+	free(bufs);
+	mg_wg_crypto_destroy(c);
+}
+
+static struct mg_wg_device *
+hs_device(uint8_t pub[32])
+{
+	struct mg_wg_device_params p = { .handshake_rate = 1000000, .handshake_burst = 1000000,
+					 .max_peers = 4 };
+	struct mg_wg_device *d;
+
+	randombytes_buf(p.private_key, sizeof(p.private_key));
+	d = mg_wg_device_create(&p);
+	sodium_memzero(p.private_key, sizeof(p.private_key));
+	if (d != NULL)
+		mg_wg_device_public_key(d, pub);
+	return d;
+}
+
+/* One handshake; only the responder's handling of the initiation is timed. */
+static int
+hs_once(struct mg_wg_device *ini, struct mg_wg_device *resp, uint64_t now,
+	const struct timespec *wall, uint32_t old_idx[2], uint64_t *cycles)
+{
+	uint8_t init[MG_WG_MSG_INITIATION_LEN], out[MG_WG_DEVICE_OUT_MIN], none[MG_WG_DEVICE_OUT_MIN];
+	struct mg_wg_handshake_result rr, ri;
+	size_t out_len = 0, none_len = 0;
+	uint64_t t0;
+
+	if (mg_wg_device_create_initiation(ini, 0, now, wall, init) != 0)
+		return -1;
+	t0 = rte_rdtsc_precise();
+	mg_wg_device_handle(resp, rte_cpu_to_be_32(RTE_IPV4(198, 51, 100, 2)),
+			    rte_cpu_to_be_16(51000), init, sizeof(init), now, wall, false, out,
+			    &out_len, &rr);
+	*cycles += rte_rdtsc_precise() - t0;
+	if (!(rr.actions & MG_WG_ACT_SESSION))
+		return -1;
+	mg_wg_device_handle(ini, rte_cpu_to_be_32(MG_BENCH_MESH_IP), rte_cpu_to_be_16(51820), out,
+			    out_len, now, wall, false, none, &none_len, &ri);
+	if (!(ri.actions & MG_WG_ACT_SESSION))
+		return -1;
+	/* As the data plane would: the previous keypairs retire, their indices go back. */
+	if (old_idx[0])
+		mg_wg_device_release_index(resp, old_idx[0]);
+	if (old_idx[1])
+		mg_wg_device_release_index(ini, old_idx[1]);
+	old_idx[0] = rr.keys.local_index;
+	old_idx[1] = ri.keys.local_index;
+	sodium_memzero(&rr.keys, sizeof(rr.keys));
+	sodium_memzero(&ri.keys, sizeof(ri.keys));
+	return 0;
+}
+
+int
+mg_bench_handshakes_measure(struct mg_bench_handshakes *h, unsigned count)
+{
+	uint8_t pub_i[32], pub_r[32];
+	struct mg_wg_device *ini = hs_device(pub_i), *resp = hs_device(pub_r);
+	struct timespec wall;
+	uint32_t old_idx[2] = { 0, 0 };
+	uint64_t cycles = 0, now = 1000000000ull;
+	int rc = -1;
+
+	memset(h, 0, sizeof(*h));
+	clock_gettime(CLOCK_REALTIME, &wall);
+	if (ini == NULL || resp == NULL || mg_wg_device_add_peer(ini, pub_r, NULL) != 0 ||
+	    mg_wg_device_add_peer(resp, pub_i, NULL) != 0)
+		goto out;
+	for (unsigned i = 0; i < count; i++, now += HS_STEP_NS) {
+		wall.tv_nsec += HS_STEP_NS; /* virtual clocks: time is an argument here */
+		if (wall.tv_nsec >= 1000000000L) {
+			wall.tv_sec++;
+			wall.tv_nsec -= 1000000000L;
+		}
+		if (hs_once(ini, resp, now, &wall, old_idx, &cycles) != 0)
+			goto out;
+		h->completed++;
+	}
+	h->responder_cycles = (double)cycles / (double)count;
+	h->per_second = (double)rte_get_tsc_hz() / h->responder_cycles;
+	rc = 0;
+out:
+	mg_wg_device_destroy(ini);
+	mg_wg_device_destroy(resp);
+	return rc;
+}
+
+static uint64_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t used = 0;
+
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			used += st.heap_allocsz_bytes;
+	return used;
+}
+
+/* EAL heap taken by a whole benchmark gateway with these parameters; 0 on failure. */
+static uint64_t
+gw_heap(uint32_t peers, uint32_t sessions)
+{
+	struct mg_bench_gw_params p = { .peers = peers, .nat_sessions = sessions, .workers = 1 };
+	uint64_t before = heap_used(), after;
+	char err[256];
+	struct mg_bench_gw *g = mg_bench_gw_create(&p, err, sizeof(err));
+
+	if (g == NULL) {
+		fprintf(stderr, "mg_bench: memory: %s\n", err);
+		return 0;
+	}
+	after = heap_used();
+	mg_bench_gw_destroy(g);
+	return after - before;
+}
+
+int
+mg_bench_memory_measure(struct mg_bench_memory *m, bool quick)
+{
+	uint32_t k_lo = 16, k_hi = quick ? 4096 : 100000;
+	uint32_t s_lo = 1024, s_hi = quick ? 65536 : 1048576;
+	uint64_t a = gw_heap(k_lo, s_lo), b = gw_heap(k_hi, s_lo), c = gw_heap(k_lo, s_hi);
+
+	memset(m, 0, sizeof(*m));
+	m->nat_declared_per_session = mg_nat_memory_per_session();
+	if (a == 0 || b == 0 || c == 0)
+		return -1;
+	m->bytes_per_peer = ((double)b - (double)a) / (k_hi - k_lo);
+	m->bytes_per_session = ((double)c - (double)a) / (s_hi - s_lo);
+	return 0;
+}

@@ -1,0 +1,267 @@
+/* mg_bench: options, EAL set-up (no hugepages, no PCI, worker lcores mapped onto the CPUs there
+ * are), and the plan of runs: the floor, handshakes, memory, then peers x sizes x directions on
+ * one worker, NAT table sizes (new flows, then established flows at random), and more workers.
+ *
+ *   mg_bench [--quick] [--json FILE] [--workers N]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <intel-ipsec-mb.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_version.h>
+#include <sodium.h>
+
+#include "bench_int.h"
+#include "dp.h"
+#include "nat.h"
+
+/* How much of everything: the full table, or a second or two for the test. */
+struct plan {
+	uint32_t peers[3];
+	unsigned n_peers;
+	uint32_t active_max;
+	uint32_t nat_sizes[3];
+	unsigned n_nat;
+	uint32_t nat_peers;
+	uint64_t packets;
+	unsigned floor_buffers, floor_rounds, handshakes;
+	unsigned eal_mb;
+};
+
+static const struct plan full_plan = {
+	.peers = { 1, 1000, 100000 }, .n_peers = 3, .active_max = 4096,
+	.nat_sizes = { 1000, 100000, 1000000 }, .n_nat = 3, .nat_peers = 1000,
+	.packets = 300000, .floor_buffers = 1024, .floor_rounds = 100, .handshakes = 4000,
+	.eal_mb = 4096,
+};
+static const struct plan quick_plan = {
+	.peers = { 1, 256 }, .n_peers = 2, .active_max = 64,
+	.nat_sizes = { 1000, 8192 }, .n_nat = 2, .nat_peers = 64,
+	.packets = 2048, .floor_buffers = 256, .floor_rounds = 4, .handshakes = 100,
+	.eal_mb = 1024,
+};
+
+static unsigned n_cpus;
+
+static int
+eal_init(const char *prog, const struct plan *pl, unsigned workers, struct mg_bench_report *r)
+{
+	char mem[16], prefix[48], lcores[256];
+	char *argv[] = { (char *)prog, "--no-huge", "--no-pci", "--no-shconf", prefix, "-m", mem,
+			 "--lcores", lcores, "--no-telemetry", "--log-level=error" };
+	size_t off;
+
+	snprintf(mem, sizeof(mem), "%u", pl->eal_mb);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mgbench%d", (int)getpid());
+	/* lcore 0 (main, sleeps while workers run) on CPU 0; worker i on CPU i mod CPUs. */
+	off = (size_t)snprintf(lcores, sizeof(lcores), "0@0");
+	for (unsigned w = 1; w <= workers && off < sizeof(lcores); w++)
+		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, ",%u@%u", w, w % n_cpus);
+	snprintf(r->note, sizeof(r->note), "%s (lcore@cpu; main lcore 0 sleeps while workers "
+		 "run, so a worker on CPU 0 shares it only with a sleeping thread)", lcores);
+	return rte_eal_init((int)RTE_DIM(argv), argv);
+}
+
+static void
+machine_info(struct mg_bench_report *r)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+
+	snprintf(r->cpu_model, sizeof(r->cpu_model), "unknown");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		char *c = strchr(line, ':');
+		if (strncmp(line, "model name", 10) == 0 && c != NULL) {
+			snprintf(r->cpu_model, sizeof(r->cpu_model), "%s", c + 2);
+			r->cpu_model[strcspn(r->cpu_model, "\n\"\\")] = '\0';
+			break;
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+	r->cpus = n_cpus;
+	r->tsc_hz = rte_get_tsc_hz();
+	snprintf(r->dpdk_version, sizeof(r->dpdk_version), "%s", rte_version());
+	snprintf(r->ipsecmb_version, sizeof(r->ipsecmb_version), "%s", imb_get_version_str());
+	r->n_stages = mg_bench_stage_names(r->stage_names, MG_BENCH_MAX_STAGES);
+}
+
+static uint32_t
+live_sessions(struct mg_bench_gw *g)
+{
+	uint64_t n = 0;
+
+	for (unsigned w = 0; w < g->workers; w++) {
+		struct mg_nat_stats st;
+		mg_nat_get_stats(g->w[w]->nat, &st);
+		n += st.sessions;
+	}
+	return (uint32_t)n;
+}
+
+static double
+floor_cycles(const struct mg_bench_report *r, enum mg_bench_dir d, enum mg_bench_size s)
+{
+	return d == MG_BENCH_INET_TO_MESH ? r->floor.seal_cycles_per_pkt[s]
+					  : r->floor.open_cycles_per_pkt[s];
+}
+
+/* Run one case and append its figure. */
+static int
+one(struct mg_bench_report *r, struct mg_bench_gw *g, const struct mg_bench_case *c)
+{
+	struct mg_bench_figure *f = &r->fig[r->n_fig];
+	char err[256];
+
+	if (r->n_fig >= MG_BENCH_MAX_FIGURES)
+		return -1;
+	if (mg_bench_run(g, c, f, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mg_bench: %s %s: %s\n", mg_bench_dir_name(c->dir),
+			mg_bench_size_name(c->size), err);
+		return -1;
+	}
+	f->nat_sessions = live_sessions(g);
+	f->shared_core = g->workers >= n_cpus;
+	if (f->cycles_per_pkt > 0)
+		f->floor_ratio = floor_cycles(r, c->dir, c->size) / f->cycles_per_pkt;
+	r->n_fig++;
+	fprintf(stderr, ".");
+	return 0;
+}
+
+static struct mg_bench_gw *
+gateway(uint32_t peers, uint32_t sessions, unsigned workers)
+{
+	struct mg_bench_gw_params p = { .peers = peers, .nat_sessions = sessions,
+					.workers = workers };
+	char err[256];
+	struct mg_bench_gw *g = mg_bench_gw_create(&p, err, sizeof(err));
+
+	if (g == NULL)
+		fprintf(stderr, "mg_bench: gateway (%u peers, %u sessions, %u workers): %s\n", peers,
+			sessions, workers, err);
+	return g;
+}
+
+/* Both directions, every size, for one gateway shape. */
+static int
+sizes_both_ways(struct mg_bench_report *r, const struct plan *pl, uint32_t peers,
+		unsigned workers)
+{
+	struct mg_bench_gw *g = gateway(peers, 65536, workers);
+	int rc = 0;
+
+	if (g == NULL)
+		return -1;
+	for (unsigned d = MG_BENCH_MESH_TO_INET; d <= MG_BENCH_INET_TO_MESH && rc == 0; d++)
+		for (unsigned s = 0; s < MG_BENCH_N_SIZES && rc == 0; s++) {
+			struct mg_bench_case c = {
+				.dir = d, .size = s, .packets = pl->packets,
+				.active_peers = RTE_MIN(peers, pl->active_max * workers),
+			};
+			rc = one(r, g, &c);
+		}
+	mg_bench_gw_destroy(g);
+	return rc;
+}
+
+/* A NAT table filled with n sessions by new flows (timed), then established flows at random. */
+static int
+nat_scale(struct mg_bench_report *r, const struct plan *pl, uint32_t n, unsigned workers)
+{
+	struct mg_bench_gw *g = gateway(pl->nat_peers, n + n / 8 + 4096, workers);
+	struct mg_bench_case c = { .dir = MG_BENCH_NEW_FLOW, .size = MG_BENCH_SIZE_64,
+				   .active_peers = pl->nat_peers, .flows = n };
+	int rc;
+
+	if (g == NULL)
+		return -1;
+	rc = one(r, g, &c);
+	c = (struct mg_bench_case){ .dir = MG_BENCH_MESH_TO_INET, .size = MG_BENCH_SIZE_64,
+				    .active_peers = pl->nat_peers, .flows = n,
+				    .random_flows = true, .warmed = true, .packets = pl->packets };
+	if (rc == 0)
+		rc = one(r, g, &c);
+	mg_bench_gw_destroy(g);
+	return rc;
+}
+
+static int
+run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers)
+{
+	mg_bench_floor_measure(&r->floor, pl->floor_buffers, pl->floor_rounds);
+	if (mg_bench_handshakes_measure(&r->hs, pl->handshakes) != 0)
+		fprintf(stderr, "mg_bench: handshakes failed\n");
+	if (mg_bench_memory_measure(&r->mem, r->quick) != 0)
+		return -1;
+	for (unsigned k = 0; k < pl->n_peers; k++)
+		if (sizes_both_ways(r, pl, pl->peers[k], 1) != 0)
+			return -1;
+	for (unsigned i = 0; i < pl->n_nat; i++)
+		if (nat_scale(r, pl, pl->nat_sizes[i], 1) != 0)
+			return -1;
+	for (unsigned w = 2; w <= max_workers; w++) {
+		uint32_t k = pl->peers[pl->n_peers - 1] < 1000 ? pl->peers[pl->n_peers - 1] : 1000;
+		if (sizes_both_ways(r, pl, k, w) != 0 ||
+		    nat_scale(r, pl, pl->nat_sizes[pl->n_nat > 1 ? 1 : 0], w) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N]\n", prog);
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "quick", no_argument, NULL, 'q' },
+					      { "json", required_argument, NULL, 'j' },
+					      { "workers", required_argument, NULL, 'w' },
+					      { NULL, 0, NULL, 0 } };
+	static struct mg_bench_report r;
+	struct mg_bench_opts o = { 0 };
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'q')
+			o.quick = true;
+		else if (c == 'j')
+			o.json_path = optarg;
+		else if (c == 'w')
+			o.max_workers = (unsigned)atoi(optarg);
+		else
+			return usage(argv[0]);
+	}
+	n_cpus = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (o.max_workers == 0)
+		o.max_workers = n_cpus > 2 ? n_cpus - 1 : 2;
+	if (o.max_workers > MG_BENCH_MAX_WORKERS)
+		o.max_workers = MG_BENCH_MAX_WORKERS;
+	const struct plan *pl = o.quick ? &quick_plan : &full_plan;
+	r.quick = o.quick;
+	if (eal_init(argv[0], pl, o.max_workers, &r) < 0 || sodium_init() < 0) {
+		fprintf(stderr, "mg_bench: EAL or libsodium initialisation failed\n");
+		return 1;
+	}
+	mg_dp_clock_init();
+	machine_info(&r);
+	rc = run_plan(&r, pl, o.max_workers);
+	fprintf(stderr, "\n");
+	mg_bench_print_table(&r, stdout);
+	if (o.json_path != NULL && mg_bench_write_json(&r, o.json_path) != 0) {
+		fprintf(stderr, "mg_bench: cannot write %s\n", o.json_path);
+		rc = -1;
+	}
+	rte_eal_cleanup();
+	return rc == 0 ? 0 : 1;
+}

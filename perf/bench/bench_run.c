@@ -1,0 +1,303 @@
+/* The timed loops. Every worker lcore of the gateway runs one job at once: it builds a burst of
+ * 32 frames (untimed), puts it on its receive ring, and times one real pass of the worker loop
+ * (mg_dp_worker_poll: rx, classify, the stages, tx, NAT expiry, RCU report) with the TSC; what
+ * the worker transmitted is drained from the transmit rings (untimed). A warm-up pass first opens
+ * one NAT session per flow and learns each flow's public port from the translated frames.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "bench_int.h"
+#include "data_crypto.h"
+#include "worker.h"
+
+struct job {
+	struct mg_bench_gw *g;
+	const struct mg_bench_case *c;
+	struct mg_dp_worker *w;
+	unsigned idx;
+	struct mg_bench_flows fs;
+	struct mg_wg_crypto *crypto;
+	uint64_t fed, packets, bytes, cycles, rng;
+	unsigned n_stages;
+	const char *stage_names[MG_BENCH_MAX_STAGES];
+	uint64_t stage[MG_BENCH_MAX_STAGES];
+	struct mg_dp_counters before, after;
+	int rc;
+	char err[160];
+};
+
+/* Free what the worker transmitted; with learn, note each flow's public port. */
+static void
+drain_tx(struct job *j, bool learn)
+{
+	struct rte_mbuf *m[MG_BENCH_BURST];
+	unsigned n;
+
+	for (unsigned p = 0; p < MG_BENCH_N_PORTS; p++) {
+		while ((n = rte_ring_dequeue_burst(j->g->tx[p][j->idx], (void **)m, MG_BENCH_BURST,
+						   NULL)) > 0) {
+			for (unsigned i = 0; learn && p == MG_BENCH_INET && i < n; i++) {
+				uint32_t id;
+				uint16_t port;
+				if (mg_bench_parse_out(m[i], &id, &port) && id < j->fs.n)
+					j->fs.public_port[id] = port;
+			}
+			rte_pktmbuf_free_bulk(m, n);
+		}
+	}
+}
+
+static uint64_t
+timed_poll(struct job *j, unsigned port, struct rte_mbuf **pkts, unsigned n)
+{
+	uint64_t t0, t1;
+
+	if (rte_ring_enqueue_bulk(j->g->rx[port][j->idx], (void **)pkts, n, NULL) != n) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		return 0;
+	}
+	j->fed += n;
+	t0 = rte_rdtsc_precise();
+	mg_dp_worker_poll(j->w);
+	t1 = rte_rdtsc_precise();
+	return t1 - t0;
+}
+
+static uint32_t
+next_flow(struct job *j, uint64_t seq)
+{
+	if (j->c->dir == MG_BENCH_NEW_FLOW)
+		return (uint32_t)seq;
+	if (j->c->random_flows) { /* xorshift64: cheap and good enough to defeat the caches */
+		j->rng ^= j->rng << 13;
+		j->rng ^= j->rng >> 7;
+		j->rng ^= j->rng << 17;
+		return (uint32_t)(j->rng % j->fs.n);
+	}
+	return (uint32_t)(seq % j->fs.n);
+}
+
+/* One burst of frames for the case: WireGuard from clients, or replies from the internet. */
+static int
+build_burst(struct job *j, bool inbound, enum mg_bench_size size, uint64_t seq, unsigned n,
+	    struct rte_mbuf **pkts, uint64_t *bytes)
+{
+	struct mg_bench_flow fl[MG_BENCH_BURST];
+	uint32_t ids[MG_BENCH_BURST];
+	uint16_t sizes[MG_BENCH_BURST], ports[MG_BENCH_BURST];
+
+	for (unsigned i = 0; i < n; i++) {
+		ids[i] = next_flow(j, seq + i);
+		mg_bench_flow_get(&j->fs, ids[i], &fl[i]);
+		sizes[i] = mg_bench_inner_size(size, (unsigned)(seq + i));
+		ports[i] = j->fs.public_port ? j->fs.public_port[ids[i]] : 0;
+		*bytes += sizes[i];
+	}
+	if (inbound)
+		return mg_bench_build_reply(j->g, j->w->pool, fl, ports, sizes, n, pkts);
+	return mg_bench_build_wg(j->g, j->crypto, j->w->pool, fl, ids, sizes, n, pkts);
+}
+
+static int
+warm_up(struct job *j)
+{
+	struct rte_mbuf *pkts[MG_BENCH_BURST];
+	uint64_t bytes = 0;
+	uint32_t missing = 0;
+
+	for (uint64_t f = 0; f < j->fs.n; f += MG_BENCH_BURST) {
+		unsigned n = (unsigned)RTE_MIN((uint64_t)MG_BENCH_BURST, j->fs.n - f);
+		if (build_burst(j, false, MG_BENCH_SIZE_64, f, n, pkts, &bytes) != 0)
+			return -1;
+		timed_poll(j, MG_BENCH_MESH, pkts, n);
+		drain_tx(j, true);
+	}
+	for (uint32_t f = 0; f < j->fs.n; f++)
+		missing += j->fs.public_port[f] == 0;
+	if (missing) {
+		snprintf(j->err, sizeof(j->err), "warm-up: %u of %u flows got no NAT session",
+			 missing, j->fs.n);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+measure(struct job *j)
+{
+	const struct mg_bench_case *c = j->c;
+	bool inbound = c->dir == MG_BENCH_INET_TO_MESH;
+	uint64_t target = c->dir == MG_BENCH_NEW_FLOW ? j->fs.n : c->packets;
+	struct rte_mbuf *pkts[MG_BENCH_BURST];
+
+	j->fed = 0;
+	j->before = j->w->counters;
+#ifdef MG_DP_STAGE_CYCLES
+	mg_dp_stage_cycles_reset();
+#endif
+	for (uint64_t seq = 0; seq < target; seq += MG_BENCH_BURST) {
+		unsigned n = (unsigned)RTE_MIN((uint64_t)MG_BENCH_BURST, target - seq);
+		if (build_burst(j, inbound, c->size, seq, n, pkts, &j->bytes) != 0) {
+			snprintf(j->err, sizeof(j->err), "out of mbufs building frames");
+			return -1;
+		}
+		j->cycles += timed_poll(j, inbound ? MG_BENCH_INET : MG_BENCH_MESH, pkts, n);
+		j->packets += n;
+		drain_tx(j, false);
+	}
+	j->after = j->w->counters;
+#ifdef MG_DP_STAGE_CYCLES
+	j->n_stages = mg_dp_stage_cycles_read(j->stage_names, j->stage, MG_BENCH_MAX_STAGES);
+#endif
+	return 0;
+}
+
+static int
+job_main(void *arg)
+{
+	struct job *j = arg;
+	struct rte_rcu_qsbr *q = j->g->dp->qsbr;
+
+	rte_rcu_qsbr_thread_register(q, j->idx);
+	rte_rcu_qsbr_thread_online(q, j->idx);
+	j->crypto = mg_wg_crypto_create();
+	j->rc = -1;
+	if (j->crypto == NULL)
+		snprintf(j->err, sizeof(j->err), "IPsec-MB manager");
+	else if ((j->c->warmed || j->c->dir == MG_BENCH_NEW_FLOW || warm_up(j) == 0) &&
+		 measure(j) == 0)
+		j->rc = 0;
+	else if (j->err[0] == '\0')
+		snprintf(j->err, sizeof(j->err), "out of mbufs");
+	mg_wg_crypto_destroy(j->crypto);
+	rte_rcu_qsbr_thread_offline(q, j->idx);
+	rte_rcu_qsbr_thread_unregister(q, j->idx);
+	return 0;
+}
+
+static void
+add_counts(struct mg_bench_counts *k, const struct job *j)
+{
+	const uint64_t *a = j->after.c, *b = j->before.c;
+
+	k->fed += j->fed;
+	k->rx += a[MG_DP_RX_PACKETS] - b[MG_DP_RX_PACKETS];
+	k->tx += a[MG_DP_TX_PACKETS] - b[MG_DP_TX_PACKETS];
+	k->punted += a[MG_DP_PUNTED] - b[MG_DP_PUNTED];
+	k->keepalives += a[MG_DP_KEEPALIVES_RX] - b[MG_DP_KEEPALIVES_RX];
+	k->handed_off += a[MG_DP_HANDED_OFF] - b[MG_DP_HANDED_OFF];
+	k->decrypted += a[MG_DP_DECRYPTED] - b[MG_DP_DECRYPTED];
+	k->encrypted += a[MG_DP_ENCRYPTED] - b[MG_DP_ENCRYPTED];
+	k->nat_out += a[MG_DP_NAT_OUT] - b[MG_DP_NAT_OUT];
+	k->nat_in += a[MG_DP_NAT_IN] - b[MG_DP_NAT_IN];
+	k->nat_created += a[MG_DP_NAT_CREATED] - b[MG_DP_NAT_CREATED];
+	for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
+		k->drops[d] += j->after.drop[d] - j->before.drop[d];
+}
+
+static void
+summarise(struct job *jobs, unsigned n, struct mg_bench_figure *f)
+{
+	double hz = (double)rte_get_tsc_hz();
+
+	for (unsigned w = 0; w < n; w++) {
+		f->packets += jobs[w].packets;
+		f->inner_bytes += jobs[w].bytes;
+		f->busy_cycles += jobs[w].cycles;
+		f->n_stages = jobs[w].n_stages;
+		for (unsigned s = 0; s < jobs[w].n_stages; s++)
+			f->stage_cycles[s] += jobs[w].stage[s];
+		add_counts(&f->counts, &jobs[w]);
+	}
+	if (f->packets == 0 || f->busy_cycles == 0)
+		return;
+	f->cycles_per_pkt = (double)f->busy_cycles / (double)f->packets;
+	f->mpps_per_worker = hz / f->cycles_per_pkt / 1e6;
+	f->gbps_per_worker = (double)f->inner_bytes * 8.0 * hz / (double)f->busy_cycles / 1e9;
+	f->mpps_total = f->mpps_per_worker * n;
+}
+
+static void
+job_init(struct job *j, struct mg_bench_gw *g, const struct mg_bench_case *c, unsigned w)
+{
+	uint32_t owned = (g->peers - w + g->workers - 1) / g->workers;
+	uint32_t active = RTE_MAX(1u, c->active_peers / g->workers);
+
+	memset(j, 0, sizeof(*j));
+	j->g = g;
+	j->c = c;
+	j->w = g->w[w];
+	j->idx = w;
+	j->rng = 0x9e3779b97f4a7c15ull * (w + 1);
+	j->fs = (struct mg_bench_flows){ .worker = w, .workers = g->workers, .peers = g->peers,
+					 .active = RTE_MIN(active, owned) };
+	j->fs.n = c->flows ? c->flows / g->workers : j->fs.active;
+}
+
+static void
+wait_lcores(struct mg_bench_gw *g)
+{
+	/* Sleep rather than spin: the main lcore may share a CPU with a worker. */
+	for (unsigned w = 0; w < g->workers; w++)
+		while (rte_eal_get_lcore_state(g->w[w]->lcore) != WAIT)
+			usleep(1000);
+	rte_eal_mp_wait_lcore();
+}
+
+int
+mg_bench_run(struct mg_bench_gw *g, const struct mg_bench_case *c, struct mg_bench_figure *out,
+	     char *err, size_t errlen)
+{
+	struct job *jobs = calloc(g->workers, sizeof(*jobs));
+	int rc = 0;
+
+	if (jobs == NULL)
+		return -1;
+	for (unsigned w = 0; w < g->workers && rc == 0; w++) {
+		job_init(&jobs[w], g, c, w);
+		if (c->dir != MG_BENCH_NEW_FLOW &&
+		    (jobs[w].fs.public_port = calloc(jobs[w].fs.n, sizeof(uint16_t))) == NULL)
+			rc = -1;
+	}
+	for (unsigned w = 0; w < g->workers && rc == 0; w++)
+		rte_eal_remote_launch(job_main, &jobs[w], g->w[w]->lcore);
+	if (rc == 0)
+		wait_lcores(g);
+	*out = (struct mg_bench_figure){ .dir = c->dir, .size = c->size, .peers = g->peers,
+					 .workers = g->workers };
+	for (unsigned w = 0; w < g->workers; w++) {
+		out->active_peers += jobs[w].fs.active;
+		if (rc == 0 && jobs[w].rc != 0) {
+			snprintf(err, errlen, "worker %u: %s", w, jobs[w].err);
+			rc = -1;
+		}
+		free(jobs[w].fs.public_port);
+	}
+	if (rc == 0)
+		summarise(jobs, g->workers, out);
+	free(jobs);
+	return rc;
+}
+
+/* Stage names of this build (static strings in lib/datapath/worker.c), for the report. */
+unsigned
+mg_bench_stage_names(const char **names, unsigned max)
+{
+#ifdef MG_DP_STAGE_CYCLES
+	uint64_t scratch[MG_BENCH_MAX_STAGES];
+
+	return mg_dp_stage_cycles_read(names, scratch, RTE_MIN(max, (unsigned)MG_BENCH_MAX_STAGES));
+#else
+	(void)names;
+	(void)max;
+	return 0;
+#endif
+}

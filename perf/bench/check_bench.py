@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Runs `mg_bench --quick --json FILE` and checks what it wrote: the JSON parses, every section is
+there, every figure is positive, and each measurement's counters add up (frames fed = frames
+transmitted + drops counted by reason; decrypted/encrypted/NAT counts consistent with the
+direction; new flows each opened one session). Exit 0 when all hold, 1 with the reasons otherwise.
+
+  check_bench.py MG_BENCH JSON_OUT      run the benchmark, then check
+  check_bench.py --file JSON            check an existing file (e.g. perf/results/reference.json)
+"""
+import json
+import subprocess
+import sys
+
+SIZES = {"64", "512", "1420", "imix"}
+DIRS = {"mesh_to_internet", "internet_to_mesh", "new_flow"}
+
+
+class Checker:
+    def __init__(self):
+        self.errors = []
+
+    def expect(self, cond, what):
+        if not cond:
+            self.errors.append(what)
+
+    def positive(self, obj, key, where):
+        v = obj.get(key)
+        self.expect(isinstance(v, (int, float)) and v > 0, f"{where}: {key} = {v!r}, want > 0")
+
+
+def check_head(c, doc):
+    for key in ("machine", "floor", "handshakes", "memory", "figures"):
+        c.expect(key in doc, f"missing section {key}")
+    m = doc.get("machine", {})
+    for key in ("cpu", "dpdk", "ipsec_mb", "ipsec_mb_arch", "lcores"):
+        c.expect(isinstance(m.get(key), str) and m.get(key), f"machine.{key} empty")
+    c.positive(m, "tsc_hz", "machine")
+    c.positive(m, "cpus", "machine")
+    floors = doc.get("floor", [])
+    c.expect({f.get("size") for f in floors} == SIZES, "floor: not every size")
+    for f in floors:
+        c.positive(f, "seal_cycles_per_packet", f"floor {f.get('size')}")
+        c.positive(f, "open_cycles_per_packet", f"floor {f.get('size')}")
+    hs = doc.get("handshakes", {})
+    for key in ("completed", "responder_cycles", "per_second"):
+        c.positive(hs, key, "handshakes")
+    mem = doc.get("memory", {})
+    for key in ("bytes_per_peer", "bytes_per_session", "nat_declared_per_session"):
+        c.positive(mem, key, "memory")
+
+
+def check_counters(c, f, where):
+    k = f.get("counters", {})
+    drops = k.get("drops", {})
+    total_drops = sum(drops.values())
+    fed = k.get("fed", -1)
+    c.expect(fed == f["packets"], f"{where}: fed {fed} != timed packets {f['packets']}")
+    c.expect(k["rx"] == fed, f"{where}: worker received {k['rx']} of {fed} fed")
+    out = k["tx"] + total_drops + k["punted"] + k["keepalives"] + k["handed_off"]
+    c.expect(out == fed, f"{where}: tx {k['tx']} + drops {total_drops} + punted/keepalive/"
+             f"handed off != fed {fed}")
+    after_nat = k["tx"] + drops.get("no_neighbour", 0) + drops.get("tx_full", 0)
+    if f["direction"] in ("mesh_to_internet", "new_flow"):
+        c.expect(k["decrypted"] <= fed, f"{where}: decrypted {k['decrypted']} > fed {fed}")
+        c.expect(k["nat_out"] <= k["decrypted"], f"{where}: nat_out > decrypted")
+        c.expect(after_nat == k["nat_out"], f"{where}: tx + late drops {after_nat} != nat_out "
+                 f"{k['nat_out']}")
+        c.expect(k["encrypted"] == 0 and k["nat_in"] == 0, f"{where}: reverse-path counters moved")
+    else:
+        c.expect(k["nat_in"] <= fed, f"{where}: nat_in > fed")
+        c.expect(k["encrypted"] <= k["nat_in"], f"{where}: encrypted > nat_in")
+        c.expect(k["tx"] + drops.get("tx_full", 0) == k["encrypted"],
+                 f"{where}: tx {k['tx']} != encrypted {k['encrypted']}")
+        c.expect(k["decrypted"] == 0, f"{where}: decrypted moved on the reverse path")
+    if f["direction"] == "new_flow":
+        c.expect(k["nat_created"] == k["nat_out"] and k["nat_created"] == fed - total_drops,
+                 f"{where}: {k['nat_created']} sessions created for {fed} new-flow packets")
+    elif f["direction"] == "mesh_to_internet":
+        c.expect(k["nat_created"] == 0, f"{where}: established flows created sessions")
+    c.expect(total_drops == 0, f"{where}: {total_drops} drops: "
+             + ", ".join(f"{n}={v}" for n, v in drops.items() if v))
+
+
+def check_figure(c, f, i):
+    where = f"figure {i} ({f.get('direction')} {f.get('size')} K={f.get('peers')} " \
+            f"W={f.get('workers')})"
+    c.expect(f.get("direction") in DIRS, f"{where}: direction")
+    c.expect(f.get("size") in SIZES, f"{where}: size")
+    for key in ("peers", "active_peers", "nat_sessions", "workers", "packets", "inner_bytes",
+                "busy_cycles", "cycles_per_packet", "mpps_per_worker", "gbps_per_worker",
+                "mpps_total", "floor_ratio"):
+        c.positive(f, key, where)
+    if c.errors and any(e.startswith(where) for e in c.errors):
+        return
+    c.expect(abs(f["busy_cycles"] / f["packets"] - f["cycles_per_packet"]) < 0.01,
+             f"{where}: cycles_per_packet is not busy_cycles / packets")
+    st = f.get("stage_cycles")
+    if st is not None:
+        c.expect(all(isinstance(v, int) and v >= 0 for v in st.values()), f"{where}: stages")
+        c.expect(sum(st.values()) <= f["busy_cycles"],
+                 f"{where}: stage cycles {sum(st.values())} exceed busy cycles")
+    check_counters(c, f, where)
+
+
+def check_doc(doc):
+    c = Checker()
+    check_head(c, doc)
+    figs = doc.get("figures", [])
+    c.expect({f.get("direction") for f in figs} == DIRS, "figures: not every direction")
+    c.expect({f.get("size") for f in figs} >= SIZES, "figures: not every size")
+    c.expect(any(f.get("workers", 0) >= 2 for f in figs), "figures: no run with 2 workers")
+    for i, f in enumerate(figs):
+        check_figure(c, f, i)
+    return c.errors
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "--file":
+        path = argv[2]
+    elif len(argv) == 3:
+        path = argv[2]
+        run = subprocess.run([argv[1], "--quick", "--json", path], capture_output=True,
+                             text=True, timeout=110)
+        sys.stdout.write(run.stdout)
+        if run.returncode != 0:
+            print(f"mg_bench exited {run.returncode}:\n{run.stderr}")
+            return 1
+        if "cyc/pkt" not in run.stdout:
+            print("mg_bench printed no table")
+            return 1
+    else:
+        print(__doc__)
+        return 2
+    try:
+        with open(path) as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError) as e:
+        print(f"{path}: {e}")
+        return 1
+    errors = check_doc(doc)
+    for e in errors:
+        print("FAIL:", e)
+    print(f"{len(doc.get('figures', []))} figures, {len(errors)} problems")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
