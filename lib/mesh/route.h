@@ -56,6 +56,8 @@ struct mg_mesh_rprefix {
 	struct mg_mesh_prefix prefix;
 	int selected;           /* index into r, or -1 */
 	uint32_t local_seqno;   /* when originated here */
+	uint8_t last_source[MG_MESH_ID_LEN]; /* of the last selected route, for retractions */
+	uint32_t last_seqno;
 	struct mg_mesh_route *r;     /* per_prefix slots */
 	struct mg_mesh_fd *fd;       /* per_prefix slots */
 };
