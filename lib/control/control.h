@@ -33,6 +33,16 @@ void mg_control_destroy(struct mg_control *c);
 int mg_control_publish_peer(struct mg_control *c, uint32_t peer_id,
 			    const struct mg_dp_prefix *allowed, uint16_t n_allowed);
 
+/* Start reclaiming an open-mode peer's id now (the timers do it by themselves once the peer is
+ * idle, MG_CTL_RECLAIM_IDLE_S): its keys are dropped and it is unpublished at once; its NAT
+ * sessions are flushed on every lcore and the id freed by mg_control_reclaim_poll(). Returns 0,
+ * or -EINVAL for a static, unknown or already reclaiming peer. */
+int mg_control_reclaim_peer(struct mg_control *c, uint32_t peer_id);
+
+/* Advance reclamation: free the ids whose flush every lcore acknowledged after an RCU grace
+ * period, then post the next batch. Returns the ids freed. The control tick calls it. */
+unsigned mg_control_reclaim_poll(struct mg_control *c);
+
 /* Resolve the ports' gateways and announce our addresses (gratuitous ARP). */
 void mg_control_start(struct mg_control *c);
 

@@ -15,6 +15,11 @@ enum mg_control_limits {
 	MG_CTL_UNDER_LOAD_HOLD_NS = 1000 * 1000 * 1000, /* stay "under load" 1 s after a burst */
 	MG_CTL_ARP_REFRESH_NS = 60ULL * 1000 * 1000 * 1000,
 	MG_CTL_ARP_RETRY_NS = 1000 * 1000 * 1000,
+	/* Open-mode reclamation (reclaim.c): a peer admitted in open mode is idle, and its id is
+	 * reclaimed, once it holds no key material (the timers zeroed its keys) and no handshake was
+	 * completed or initiated, and it was not admitted, within this many seconds. It equals the
+	 * timers' ZERO_ALL_KEYS delay, 3 x REJECT_AFTER_TIME = 540 s. */
+	MG_CTL_RECLAIM_IDLE_S = 3 * MG_WG_REJECT_AFTER_TIME_S,
 };
 
 #define MG_CTL_COUNTER_LIST(X)                                                                   \
@@ -32,6 +37,8 @@ enum mg_control_limits {
 	X(KEEPALIVES_SENT, "keepalives_sent")                                                    \
 	X(KEYS_EXPIRED, "keys_expired")                                                          \
 	X(KEYS_ZEROED, "keys_zeroed")                                                            \
+	X(PEERS_RECLAIMED, "peers_reclaimed")                                                    \
+	X(RECLAIM_HANDSHAKE_REFUSED, "handshakes_refused_reclaiming")                            \
 	X(UNDER_LOAD_SECONDS, "under_load_ticks")                                                \
 	X(TX_RING_FULL, "control_tx_ring_full")                                                  \
 	X(NO_MBUF, "control_no_mbuf")
@@ -40,18 +47,37 @@ enum mg_control_limits {
 enum mg_ctl_counter { MG_CTL_COUNTER_LIST(MG_CTL_ENUM) MG_CTL_COUNTER_MAX };
 #undef MG_CTL_ENUM
 
+/* Where a peer is in its reclamation (reclaim.c). */
+enum mg_ctl_reclaim_state {
+	MG_CTL_RECLAIM_NONE = 0,
+	MG_CTL_RECLAIM_QUEUED,     /* unpublished, waiting for a flush batch */
+	MG_CTL_RECLAIM_FLUSHING,   /* in the posted batch: waiting for acks and a grace period */
+};
+
+/* The flush batch in flight (reclaim.c). */
+struct mg_ctl_reclaim {
+	uint32_t batch[MG_DP_FLUSH_BATCH];
+	uint32_t n_batch;          /* 0: no batch in flight */
+	uint32_t n_queued;
+	uint64_t grace_token;      /* RCU token taken when the batch was posted */
+};
+
 /* What the control lcore remembers per peer for the timers. */
 struct mg_ctl_peer {
 	struct mg_wg_timer_peer timers;
 	uint64_t seen_rx_data_ns;  /* last values read from the data plane */
 	uint64_t seen_tx_ns;
 	uint64_t seen_rx_ns;
+	uint64_t admitted_ns;      /* open mode: when the device admitted it */
+	bool open_mode;            /* admitted through MG_WG_ACT_NEW_PEER: may be reclaimed */
+	uint8_t reclaim;           /* enum mg_ctl_reclaim_state */
 };
 
 struct mg_control {
 	struct mg_control_params p;
 	struct mg_dp *dp;
 	struct mg_ctl_peer *peers;
+	struct mg_ctl_reclaim reclaim;
 	uint64_t counters[MG_CTL_COUNTER_MAX];
 	uint64_t last_tick_ns;
 	uint64_t last_stats_ns;
@@ -83,6 +109,11 @@ void mg_ctl_handshake_input(struct mg_control *c, struct rte_mbuf *m, bool under
 			    uint64_t now);
 void mg_ctl_confirm(struct mg_control *c, uint32_t peer_id);
 void mg_ctl_release(struct mg_control *c, const uint32_t *released, unsigned n);
+
+/* reclaim.c: open-mode peers' ids back to the pool (see docs/wireguard.md, "Reclamation"). */
+void mg_ctl_reclaim_admitted(struct mg_control *c, uint32_t peer_id, uint64_t now);
+bool mg_ctl_reclaim_idle(const struct mg_control *c, uint32_t peer_id, uint64_t now);
+bool mg_ctl_reclaim_pending(const struct mg_control *c, uint32_t peer_id);
 
 /* peer_timers.c */
 void mg_ctl_timers_tick(struct mg_control *c, uint64_t now);

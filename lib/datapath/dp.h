@@ -1,5 +1,5 @@
 /* Creation of the shared data-plane state, and the control lcore's operations on it: publishing
- * peers, installing and rotating keypairs, retiring them through RCU.
+ * and removing peers, installing and rotating keypairs, retiring them through RCU.
  *
  * Every function here runs on the control lcore only (the single writer). Workers never block on
  * it: they see either the old or the new pointer, and memory is reused only after every worker
@@ -23,6 +23,22 @@ void mg_dp_destroy(struct mg_dp *dp);
 /* Make peer_id usable by the data plane with the allowed inner source prefixes (copied). */
 int mg_dp_peer_publish(struct mg_dp *dp, uint32_t peer_id, const struct mg_dp_prefix *allowed,
 		       uint16_t n_allowed);
+
+/* Removing a peer (open-mode reclamation) takes three steps, all on the control lcore:
+ * 1. mg_dp_peer_unpublish(): in_use false, no inner source allowed any more (egress drops its
+ *    packets as source_not_allowed, so no new NAT session can appear), endpoint forgotten. Its
+ *    keypairs must have been cleared already (mg_dp_peer_clear_keys).
+ * 2. take a token with mg_dp_grace_start() and ask every lcore to flush the peer's NAT sessions
+ *    (peer_flush.h); wait until mg_dp_grace_over() and every lcore acknowledged.
+ * 3. mg_dp_peer_release(): free the allowed list, zero counters and timestamps. The id may then
+ *    be published again. */
+void mg_dp_peer_unpublish(struct mg_dp *dp, uint32_t peer_id);
+void mg_dp_peer_release(struct mg_dp *dp, uint32_t peer_id);
+
+/* RCU (QSBR) grace period without blocking: a token now; over once every registered lcore has
+ * reported a quiescent state since. */
+uint64_t mg_dp_grace_start(struct mg_dp *dp);
+bool mg_dp_grace_over(struct mg_dp *dp, uint64_t token);
 
 struct mg_dp_keys {
 	uint8_t send_key[32];

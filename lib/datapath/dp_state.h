@@ -33,6 +33,7 @@ enum mg_dp_limits {
 	MG_DP_BURST = 32,
 	MG_DP_KEYPAIRS_PER_PEER = 3, /* previous, current, next */
 	MG_DP_OUTER_HEADROOM = 14 + 20 + 8 + 16, /* Ethernet, IPv4, UDP, WireGuard data header */
+	MG_DP_FLUSH_BATCH = 32,      /* peers per NAT flush request (peer_flush.h) */
 };
 
 enum mg_dp_port_role {
@@ -123,6 +124,8 @@ struct mg_dp_worker {
 					 * to encrypt for the peer in m->hash.usr */
 	struct rte_ring *handoff_ring;  /* other workers -> this one: internet packets whose NAT
 					 * session this worker owns (multi-producer) */
+	uint32_t flush_ack;             /* last flush request (mg_dp.flush.seq) this lcore carried
+					 * out; written by the lcore, read by control (peer_flush.h) */
 	uint64_t resolve_last_ns;       /* rate limit for RESOLVE events: the last address asked */
 	uint32_t resolve_last_ip;       /* for and when */
 	struct mg_dp_counters counters;
@@ -131,6 +134,15 @@ struct mg_dp_worker {
 struct mg_dp_event {
 	uint32_t type;
 	uint32_t value;                 /* peer id, or an IPv4 address (network order) */
+};
+
+/* Control -> data-plane lcores: "flush the NAT sessions of these peers" (peer_flush.h). The
+ * control lcore fills peers/n, then bumps seq (release); each lcore flushes once and sets its
+ * flush_ack to seq. The batch is rewritten only after every lcore acknowledged it. */
+struct mg_dp_flush_request {
+	uint32_t peers[MG_DP_FLUSH_BATCH];
+	uint32_t n;
+	uint32_t seq;
 };
 
 struct mg_dp {
@@ -158,6 +170,7 @@ struct mg_dp {
 	uint16_t nat_port_span;
 
 	struct mg_dp_pipeline *pipeline; /* NULL in run-to-completion */
+	struct mg_dp_flush_request flush; /* written by control only */
 
 	bool idle_backoff;
 	uint32_t idle_max_sleep_us;

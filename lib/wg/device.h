@@ -1,9 +1,9 @@
 /* The sans-I/O WireGuard handshake driver the control lcore calls for every handshake datagram.
  *
  * It owns our static key, the cookie checker, a handshake rate limiter, every peer's handshake
- * and cookie state (peer ids dense from 0, looked up by public key) and the local-index table
- * (random unique 32-bit index -> peer id). Datagrams and a clock go in; a reply datagram, actions
- * and transport keys come out. Drops are counted by reason.
+ * and cookie state (peer ids from 0, reused after removal, looked up by public key) and the
+ * local-index table (random unique 32-bit index -> peer id). Datagrams and a clock go in; a
+ * reply datagram, actions and transport keys come out. Drops are counted by reason.
  */
 #ifndef MG_WG_DEVICE_H
 #define MG_WG_DEVICE_H
@@ -77,6 +77,7 @@ struct mg_wg_device_stats {
 	uint64_t responses_received, responses_sent;
 	uint64_t cookie_replies_received, cookie_replies_sent;
 	uint64_t peers_admitted;          /* open mode */
+	uint64_t peers_removed;           /* mg_wg_device_remove_peer */
 	uint64_t drops[MG_WG_DROP_COUNT];
 };
 
@@ -92,9 +93,20 @@ int mg_wg_device_add_peer(struct mg_wg_device *dev, const uint8_t pub[MG_WG_KEY_
 			  const uint8_t *psk_or_null);
 /* Peer id by public key, or -1. */
 int mg_wg_device_find_peer(const struct mg_wg_device *dev, const uint8_t pub[MG_WG_KEY_LEN]);
-/* NULL when peer_id is out of range. */
+/* NULL when peer_id is not a live peer (out of range, or removed). */
 const uint8_t *mg_wg_device_peer_public_key(const struct mg_wg_device *dev, int peer_id);
+/* Live peers (added or admitted, not removed). */
 uint32_t mg_wg_device_peer_count(const struct mg_wg_device *dev);
+/* One past the highest peer id ever handed out: the loop bound for per-peer work. Ids below it
+ * may be free (removed and not yet reused); mg_wg_device_peer_public_key() tells. */
+uint32_t mg_wg_device_peer_id_end(const struct mg_wg_device *dev);
+
+/* Forget a peer (open-mode reclamation): its key leaves the public-key table, every local index
+ * still mapped to it is released, its handshake, cookie and static-key state are wiped, and its
+ * id becomes the one the next admission (or mg_wg_device_add_peer) gets. The caller must have
+ * made the id safe to reuse first (data plane and NAT, see docs/wireguard.md). Returns 0, or -1
+ * when peer_id is not a live peer. */
+int mg_wg_device_remove_peer(struct mg_wg_device *dev, int peer_id);
 
 /* One handshake-class datagram (type 1, 2 or 3) from src (network-order address and port).
  * under_load: the caller's backlog says cookies are required (mac2) and rate limiting applies.
