@@ -92,6 +92,8 @@ load_config(const struct cli *cli, struct mg_config *cfg)
 					   sizeof(err));
 	if (rc == 0 && !cli->check)
 		rc = mg_config_resolve_private_key(cfg, err, sizeof(err));
+	if (rc == 0 && !cli->check && !cli->public_key)
+		rc = mg_config_resolve_mesh_identity(cfg, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "meshgate: %s\n", err);
 	return rc;

@@ -12,27 +12,37 @@
 
 #include "control_internal.h"
 #include "dp.h"
+#include "encap.h"
 
 enum { PUNT_BURST = 32, EVENT_BURST = 64, IDLE_SLEEP_US = 200 };
 
 struct mg_control *
-mg_control_create(const struct mg_control_params *p)
+mg_control_create(const struct mg_control_params *p, char *err, size_t errlen)
 {
 	struct mg_control *c = calloc(1, sizeof(*c));
 
-	if (c == NULL)
+	if (c == NULL) {
+		snprintf(err, errlen, "control: out of memory");
 		return NULL;
+	}
 	c->p = *p;
 	c->dp = p->dp;
 	c->peers = calloc(p->dp->max_peers, sizeof(*c->peers));
 	if (c->peers == NULL) {
+		snprintf(err, errlen, "control: out of memory for %u peers", p->dp->max_peers);
+		free(c);
+		return NULL;
+	}
+	if (p->mesh != NULL && mg_ctl_mesh_create(c, p->mesh, err, errlen) != 0) {
+		free(c->peers);
 		free(c);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < p->dp->max_peers; i++)
 		mg_wg_timers_init(&c->peers[i].timers, 0);
 	c->started_ns = mg_dp_now_ns();
-	if (mg_ctl_telemetry_register(c) != 0)
+	if (mg_ctl_telemetry_register(c) != 0 ||
+	    (c->mesh != NULL && mg_ctl_mesh_telemetry_register(c) != 0))
 		fprintf(stderr, "meshgate: telemetry commands not registered\n");
 	return c;
 }
@@ -42,6 +52,7 @@ mg_control_destroy(struct mg_control *c)
 {
 	if (c == NULL)
 		return;
+	mg_ctl_mesh_destroy(c);
 	free(c->peers);
 	free(c);
 }
@@ -61,12 +72,30 @@ mg_control_start(struct mg_control *c)
 }
 
 static bool
-is_handshake(const struct rte_mbuf *m)
+is_udp(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const uint8_t *ip = (const uint8_t *)(eth + 1);
 
 	return eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) && ip[9] == IPPROTO_UDP;
+}
+
+/* UDP punted to us: the mesh control protocol on its port, else a WireGuard handshake. */
+static void
+udp_input(struct mg_control *c, struct rte_mbuf *m, bool under_load, uint64_t now)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct mg_pkt_udp4_outer outer;
+
+	if (c->mesh != NULL &&
+	    mg_pkt_udp4_outer_parse((const uint8_t *)(eth + 1), rte_pktmbuf_data_len(m) - sizeof(*eth),
+				    c->dp->ports[m->port].ip_be, &outer) == MG_PKT_VERDICT_OK &&
+	    outer.dport_be == c->p.mesh_port_be) {
+		MG_CTL_COUNT(c, MESH_PACKETS);
+		mg_ctl_mesh_input(c, &outer, now);
+		return;
+	}
+	mg_ctl_handshake_input(c, m, under_load, now);
 }
 
 static void
@@ -76,8 +105,8 @@ dispatch(struct mg_control *c, struct rte_mbuf *m, bool under_load, uint64_t now
 
 	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 		mg_ctl_arp_input(c, m); /* consumes m */
-	} else if (is_handshake(m)) {
-		mg_ctl_handshake_input(c, m, under_load, now);
+	} else if (is_udp(m)) {
+		udp_input(c, m, under_load, now);
 		rte_pktmbuf_free(m);
 	} else {
 		mg_ctl_icmp_input(c, m); /* consumes m */
@@ -133,6 +162,8 @@ mg_control_poll(struct mg_control *c)
 {
 	uint64_t now = mg_dp_now_ns();
 	unsigned work = drain_punts(c, now) + drain_events(c, now);
+
+	mg_ctl_mesh_tick(c, now);
 
 	if (now - c->last_tick_ns >= MG_CTL_TICK_NS) {
 		c->last_tick_ns = now;

@@ -12,6 +12,7 @@
 #include "dp_state.h"
 
 struct mg_wg_device;
+struct mg_mesh_config;
 struct rte_mempool;
 struct mg_control;
 
@@ -24,9 +25,12 @@ struct mg_control_params {
 	uint32_t under_load_backlog;   /* queued handshakes above which cookies are demanded */
 	uint32_t stats_interval_s;     /* 0 = no periodic print */
 	const char *instance;
+	const struct mg_mesh_config *mesh; /* NULL: no mesh control protocol */
+	uint16_t mesh_port_be;         /* its UDP port on the mesh port's address */
 };
 
-struct mg_control *mg_control_create(const struct mg_control_params *p);
+/* NULL with a message in err on failure. */
+struct mg_control *mg_control_create(const struct mg_control_params *p, char *err, size_t errlen);
 void mg_control_destroy(struct mg_control *c);
 
 /* Register the static peers' data-plane side (the device already knows their keys). */

@@ -41,6 +41,9 @@ enum mg_control_limits {
 	X(RECLAIM_HANDSHAKE_REFUSED, "handshakes_refused_reclaiming")                            \
 	X(UNDER_LOAD_SECONDS, "under_load_ticks")                                                \
 	X(TX_RING_FULL, "control_tx_ring_full")                                                  \
+	X(MESH_PACKETS, "mesh_packets")                                                          \
+	X(MESH_RX_DROPPED, "mesh_rx_dropped")                                                    \
+	X(MESH_TX_UNROUTABLE, "mesh_tx_unroutable")                                              \
 	X(NO_MBUF, "control_no_mbuf")
 
 #define MG_CTL_ENUM(id, name) MG_CTL_##id,
@@ -73,8 +76,14 @@ struct mg_ctl_peer {
 	uint8_t reclaim;           /* enum mg_ctl_reclaim_state */
 };
 
+struct mg_ctl_mesh;
+struct mg_mesh_config;
+struct mg_mesh_node;
+struct mg_pkt_udp4_outer;
+
 struct mg_control {
 	struct mg_control_params p;
+	struct mg_ctl_mesh *mesh;   /* NULL when the mesh is off */
 	struct mg_dp *dp;
 	struct mg_ctl_peer *peers;
 	struct mg_ctl_reclaim reclaim;
@@ -92,6 +101,9 @@ struct mg_control {
 void mg_ctl_send_frame(struct mg_control *c, unsigned int port, struct rte_mbuf *m);
 void mg_ctl_send_udp(struct mg_control *c, unsigned int port, const struct rte_ether_addr *dst_mac,
 		     uint32_t dst_be, uint16_t dport_be, const uint8_t *payload, uint32_t len);
+void mg_ctl_send_udp_from(struct mg_control *c, unsigned int port,
+			  const struct rte_ether_addr *dst_mac, uint16_t sport_be, uint32_t dst_be,
+			  uint16_t dport_be, const uint8_t *payload, uint32_t len);
 void mg_ctl_send_keepalive(struct mg_control *c, uint32_t peer_id);
 struct rte_mbuf *mg_ctl_alloc(struct mg_control *c);
 
@@ -117,6 +129,17 @@ bool mg_ctl_reclaim_pending(const struct mg_control *c, uint32_t peer_id);
 
 /* peer_timers.c */
 void mg_ctl_timers_tick(struct mg_control *c, uint64_t now);
+
+/* mesh.c, mesh_telemetry.c */
+int mg_ctl_mesh_create(struct mg_control *c, const struct mg_mesh_config *cfg, char *err,
+		       size_t errlen);
+void mg_ctl_mesh_destroy(struct mg_control *c);
+void mg_ctl_mesh_input(struct mg_control *c, const struct mg_pkt_udp4_outer *outer,
+		       uint64_t now_mono);
+void mg_ctl_mesh_tick(struct mg_control *c, uint64_t now_mono);
+const struct mg_mesh_node *mg_ctl_mesh_acquire(struct mg_control *c);
+void mg_ctl_mesh_release(struct mg_control *c);
+int mg_ctl_mesh_telemetry_register(struct mg_control *c);
 
 /* telemetry.c */
 int mg_ctl_telemetry_register(struct mg_control *c);

@@ -47,6 +47,15 @@ void
 mg_ctl_send_udp(struct mg_control *c, unsigned int port, const struct rte_ether_addr *dst_mac,
 		uint32_t dst_be, uint16_t dport_be, const uint8_t *payload, uint32_t len)
 {
+	mg_ctl_send_udp_from(c, port, dst_mac, c->dp->listen_port_be, dst_be, dport_be, payload,
+			     len);
+}
+
+void
+mg_ctl_send_udp_from(struct mg_control *c, unsigned int port, const struct rte_ether_addr *dst_mac,
+		     uint16_t sport_be, uint32_t dst_be, uint16_t dport_be, const uint8_t *payload,
+		     uint32_t len)
+{
 	const struct mg_dp_port *p = &c->dp->ports[port];
 	struct rte_mbuf *m = mg_ctl_alloc(c);
 	struct rte_ether_hdr *eth;
@@ -61,8 +70,7 @@ mg_ctl_send_udp(struct mg_control *c, unsigned int port, const struct rte_ether_
 	eth->dst_addr = *dst_mac;
 	eth->src_addr = p->mac;
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	mg_pkt_udp4_encap((uint8_t *)(eth + 1), p->ip_be, dst_be, c->dp->listen_port_be, dport_be,
-			  len, 0);
+	mg_pkt_udp4_encap((uint8_t *)(eth + 1), p->ip_be, dst_be, sport_be, dport_be, len, 0);
 	memcpy((uint8_t *)(eth + 1) + MG_PKT_UDP4_HDR_LEN, payload, len);
 	mg_ctl_send_frame(c, port, m);
 }

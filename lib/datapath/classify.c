@@ -52,6 +52,9 @@ classify_ipv4(struct mg_dp_worker *w, const struct mg_dp_port *port, struct rte_
 		MG_DP_DROP(w, WG_BAD_TYPE);
 		return &out->drop;
 	}
+	if ((port->role & MG_DP_ROLE_MESH) && info.proto == IPPROTO_UDP &&
+	    w->dp->mesh_port_be != 0 && info.dst_port == rte_be_to_cpu_16(w->dp->mesh_port_be))
+		return &out->punt; /* the mesh control protocol */
 	if (info.proto == IPPROTO_ICMP && info.icmp_type == MG_PKT_ICMP_ECHO_REQUEST)
 		return &out->punt;
 	if ((port->role & MG_DP_ROLE_INTERNET) && info.dst_be == w->dp->public_ip_be &&

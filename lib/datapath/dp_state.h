@@ -151,6 +151,7 @@ struct mg_dp {
 	unsigned int mesh_port;         /* index into ports */
 	unsigned int internet_port;     /* may equal mesh_port (one-armed) */
 	uint16_t listen_port_be;
+	uint16_t mesh_port_be;          /* mesh control protocol; 0 = off */
 	uint32_t public_ip_be;
 	uint16_t tunnel_mtu;
 	bool icmp_reply_denied;

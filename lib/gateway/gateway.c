@@ -13,6 +13,7 @@
 #include "device.h"
 #include "dp.h"
 #include "gateway.h"
+#include "mesh_setup.h"
 #include "nat.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -249,9 +250,11 @@ setup_peers(struct mg_gateway *g, char *err, size_t errlen)
 }
 
 static int
-setup_control(struct mg_gateway *g)
+setup_control(struct mg_gateway *g, char *err, size_t errlen)
 {
 	const struct mg_config *cfg = g->cfg;
+	struct mg_mesh_seed seeds[MG_CONFIG_MAX_SEEDS];
+	struct mg_mesh_config mesh;
 	struct mg_control_params cp = {
 		.dp = g->dp,
 		.dev = g->dev,
@@ -265,7 +268,17 @@ setup_control(struct mg_gateway *g)
 
 	for (unsigned i = 0; i < cfg->n_open_allowed_ips; i++)
 		g->open_allowed[i] = to_dp_prefix(&cfg->open_allowed_ips[i]);
-	g->ctl = mg_control_create(&cp);
+	if (cfg->mesh_enabled) {
+		if (mg_gateway_mesh_config(cfg, &cfg->ports[g->dp->mesh_port], &mesh, seeds) != 0) {
+			snprintf(err, errlen, "mesh: cannot derive the node key");
+			return -1;
+		}
+		cp.mesh = &mesh;
+		cp.mesh_port_be = rte_cpu_to_be_16(cfg->mesh_port);
+		g->dp->mesh_port_be = cp.mesh_port_be;
+	}
+	g->ctl = mg_control_create(&cp, err, errlen);
+	sodium_memzero(&mesh, sizeof(mesh));
 	return g->ctl ? 0 : -1;
 }
 
@@ -304,10 +317,8 @@ mg_gateway_create(const struct mg_config *cfg, volatile bool *quit, char *err, s
 	}
 	if (setup_peers(g, err, errlen) != 0)
 		goto fail;
-	if (setup_control(g) != 0) {
-		snprintf(err, errlen, "control: cannot start");
+	if (setup_control(g, err, errlen) != 0)
 		goto fail;
-	}
 	return g;
 fail:
 	mg_gateway_destroy(g);
