@@ -33,6 +33,10 @@ METHOD = {
                 "difference in this figure is what the exit costs, wherever the kernel charged "
                 "it (including the Linux exit's forwarding and de-NAT of downloads).",
     "per_gb": "CPU seconds divided by the bytes the iperf3 receiver got, in units of 1e9 bytes.",
+    "machine_busy": "/proc/stat user+nice+system+irq+softirq over all CPUs, per second of the "
+                    "run: 2.0 on this machine means both CPUs were saturated.",
+    "client_wg": "the client's wireguard-go, busy cores: when it nears one core, the client "
+                 "rather than the exit limits the rate.",
     "other_load": "machine busy time (/proc/stat user+nice+system+irq+softirq, all CPUs) minus "
                   "the run's processes and ksoftirqd, per second: load from outside the run "
                   "(other jobs on a shared machine) competing for the same cores.",
@@ -72,6 +76,8 @@ def test_metrics(rec):
         "exit_cpu_s": exit_s,
         "exit_s_per_gb": exit_s / gb,
         "exit_cores": exit_s / wall,
+        "client_wg_cores": procs["client_wg"] / wall,
+        "machine_busy_cores": c["machine_busy"] / wall,
         "path_s_per_gb": path_s / gb,
         "other_load_cores": (c["machine_busy"] - path_s) / wall,
     }
@@ -108,7 +114,7 @@ def lscpu_field(name):
     return None
 
 
-def machine():
+def machine(run_time):
     model = None
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -124,7 +130,8 @@ def machine():
         "hypervisor": lscpu_field("Hypervisor vendor"),
         "iperf3": (cmd_out("iperf3", "--version") or "").splitlines()[0:1],
         "git_commit": cmd_out("git", "-C", root, "rev-parse", "--short", "HEAD"),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.fromtimestamp(run_time, datetime.timezone.utc)
+                .isoformat(timespec="seconds"),
         "note": (f"{cores} CPUs: the client's wireguard-go, iperf3 client and server, the exit "
                  "and the kernel's softirq work all share them" if cores and cores <= 4 else
                  f"{cores} CPUs, nothing pinned"),
@@ -140,9 +147,11 @@ for _n, _label in (("tcp-up", "TCP up"), ("tcp-down", "TCP down"), ("udp-up", "U
                    ("udp-flood", "UDP flood")):
     ROWS += [(f"{_n}.exit_s_per_gb", f"exit CPU s/GB, {_label}"),
              (f"{_n}.exit_cores", f"  exit busy cores, {_label}"),
+             (f"{_n}.client_wg_cores", f"  client wireguard-go busy cores, {_label}"),
              (f"{_n}.path_s_per_gb", f"  whole-path CPU s/GB, {_label}")]
 ROWS += [("idle_exit_cores", "exit CPU when idle, cores"),
-         ("tcp-up.other_load_cores", "outside load during TCP up, cores")]
+         ("tcp-up.machine_busy_cores", "machine busy during TCP up, cores"),
+         ("tcp-up.other_load_cores", "  of which outside load, cores")]
 
 
 def fmt(v):
@@ -169,7 +178,7 @@ def table(res):
         lines.append(f"{label:<{w}} | {fmt(a):>10} | {fmt(b):>10} | {fmt(r):>6}")
     lines.append("")
     lines.append("ratio = meshgate / linux. GB = 1e9 bytes received by the iperf3 receiver.")
-    for k in ("exit_cpu", "path_cpu", "idle", "other_load"):
+    for k in ("exit_cpu", "path_cpu", "client_wg", "machine_busy", "idle", "other_load"):
         lines.append(f"{k}: {METHOD[k]}")
     return "\n".join(lines) + "\n"
 
@@ -181,7 +190,8 @@ def main():
     p.add_argument("--text", required=True)
     p.add_argument("dir")
     a = p.parse_args()
-    res = {"machine": machine(), "rounds": a.rounds, "method": METHOD, "exits": {}, "ratio": {}}
+    run_time = os.path.getmtime(os.path.join(a.dir, "linux.1.jsonl"))
+    res = {"machine": machine(run_time), "rounds": a.rounds, "method": METHOD, "exits": {}, "ratio": {}}
     for e in EXITS:
         recs = [load(a.dir, e, r) for r in range(1, a.rounds + 1)]
         per_round = [round_metrics(r) for r in recs]

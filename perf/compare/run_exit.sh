@@ -58,6 +58,7 @@ python3 - "$out" "$EXIT" "$MG_EXIT_PID" "${MESHGATE:-}" "$MG_TMP" <<-'PY' || mg_
 	meta = {"name": "meta", "exit": exit_kind}
 	if exit_kind == "meshgate":
 	    meta["binary"] = meshgate
+	    meta["binary_mtime"] = os.path.getmtime(meshgate)
 	    conf = os.path.join(tmp, "meshgate.conf")
 	    meta["config"] = [re.sub(r'private_key = "[^"]*"', 'private_key = "(redacted)"', l)
 	                      for l in open(conf).read().splitlines()]
