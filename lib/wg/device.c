@@ -5,7 +5,8 @@
  * mg_wg_device_handle() validates a handshake datagram (size, type, mac1; under load mac2 and the
  * rate limit), runs the Noise step and turns its result into actions, a reply datagram and
  * counters. Local indices are random 32-bit values; a handshake's index becomes its keypair's
- * index and stays mapped to the peer until the data plane releases it.
+ * index and stays mapped to the peer until the data plane releases it. A removed peer's id is
+ * kept on a free stack and handed to the next peer added or admitted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct dev_peer {
 	struct mg_cookie_maker maker;
 	uint32_t hs_index;         /* local index of the handshake in flight */
 	bool hs_index_live;        /* hs_index is mapped and owned by the handshake (not a keypair) */
+	bool live;                 /* added or admitted, not removed */
 };
 
 struct index_slot {
@@ -41,8 +43,11 @@ struct mg_wg_device {
 	struct mg_cookie_checker checker;
 	struct mg_ratelimiter *rl;
 	bool open_mode;
-	uint32_t max_peers, peer_count;
-	struct dev_peer *peers;    /* max_peers + 1: the extra slot stages an open-mode newcomer */
+	uint32_t max_peers, peer_count; /* peer_count: live peers */
+	uint32_t id_end;           /* one past the highest id ever handed out */
+	uint32_t *free_ids;        /* stack of removed ids below id_end, reused first */
+	uint32_t n_free_ids;
+	struct dev_peer *peers;    /* max_peers; a newcomer is staged in the slot of the next id */
 	int32_t *key_table;        /* open addressing: peer ids by SipHash of public key */
 	uint32_t key_mask;
 	uint8_t key_hash_secret[crypto_shorthash_KEYBYTES];
@@ -75,7 +80,7 @@ pow2_at_least(uint64_t n)
 	return p;
 }
 
-/* ---- public-key table: linear probing, peers are never removed ---- */
+/* ---- public-key table: linear probing with backward-shift deletion ---- */
 
 static uint32_t
 key_slot(const struct mg_wg_device *dev, const uint8_t pub[MG_WG_KEY_LEN])
@@ -107,6 +112,32 @@ key_insert(struct mg_wg_device *dev, int32_t id)
 	while (dev->key_table[i] != EMPTY)
 		i = (i + 1) & dev->key_mask;
 	dev->key_table[i] = id;
+}
+
+/* Take peer id out of the table and shift later members of its probe run back (as idx_remove),
+ * so lookups of the keys behind it still find them without tombstones. */
+static void
+key_remove(struct mg_wg_device *dev, int32_t id)
+{
+	uint32_t hole = key_slot(dev, dev->peers[id].noise.remote_static), i;
+
+	while (dev->key_table[hole] != id) {
+		if (dev->key_table[hole] == EMPTY)
+			return;
+		hole = (hole + 1) & dev->key_mask;
+	}
+	for (i = hole;;) {
+		i = (i + 1) & dev->key_mask;
+		if (dev->key_table[i] == EMPTY)
+			break;
+		uint32_t home = key_slot(dev, dev->peers[dev->key_table[i]].noise.remote_static);
+		/* Move i into the hole unless its home lies cyclically in (hole, i]. */
+		if (((i - home) & dev->key_mask) >= ((i - hole) & dev->key_mask)) {
+			dev->key_table[hole] = dev->key_table[i];
+			hole = i;
+		}
+	}
+	dev->key_table[hole] = EMPTY;
 }
 
 /* ---- local-index table: linear probing with backward-shift deletion ---- */
@@ -192,10 +223,12 @@ alloc_tables(struct mg_wg_device *dev, uint32_t max_peers)
 	uint32_t key_slots = pow2_at_least(2ULL * max_peers);
 	uint32_t idx_slots = pow2_at_least((uint64_t)INDEX_SLOTS_PER_PEER * max_peers);
 
-	dev->peers = calloc((size_t)max_peers + 1, sizeof(*dev->peers));
+	dev->peers = calloc(max_peers, sizeof(*dev->peers));
+	dev->free_ids = calloc(max_peers, sizeof(*dev->free_ids));
 	dev->key_table = malloc(sizeof(*dev->key_table) * key_slots);
 	dev->idx_table = malloc(sizeof(*dev->idx_table) * idx_slots);
-	if (dev->peers == NULL || dev->key_table == NULL || dev->idx_table == NULL)
+	if (dev->peers == NULL || dev->free_ids == NULL || dev->key_table == NULL ||
+	    dev->idx_table == NULL)
 		return false;
 	memset(dev->key_table, 0xff, sizeof(*dev->key_table) * key_slots); /* all EMPTY */
 	for (uint32_t i = 0; i < idx_slots; i++)
@@ -239,9 +272,10 @@ mg_wg_device_destroy(struct mg_wg_device *dev)
 	if (dev == NULL)
 		return;
 	if (dev->peers != NULL) {
-		sodium_memzero(dev->peers, sizeof(*dev->peers) * ((size_t)dev->max_peers + 1));
+		sodium_memzero(dev->peers, sizeof(*dev->peers) * dev->max_peers);
 		free(dev->peers);
 	}
+	free(dev->free_ids);
 	free(dev->key_table);
 	free(dev->idx_table);
 	if (dev->rl != NULL)
@@ -262,23 +296,47 @@ mg_wg_device_peer_count(const struct mg_wg_device *dev)
 	return dev->peer_count;
 }
 
+uint32_t
+mg_wg_device_peer_id_end(const struct mg_wg_device *dev)
+{
+	return dev->id_end;
+}
+
+static bool
+peer_live(const struct mg_wg_device *dev, int peer_id)
+{
+	return peer_id >= 0 && (uint32_t)peer_id < dev->id_end && dev->peers[peer_id].live;
+}
+
 const uint8_t *
 mg_wg_device_peer_public_key(const struct mg_wg_device *dev, int peer_id)
 {
-	if (peer_id < 0 || (uint32_t)peer_id >= dev->peer_count)
-		return NULL;
-	return dev->peers[peer_id].noise.remote_static;
+	return peer_live(dev, peer_id) ? dev->peers[peer_id].noise.remote_static : NULL;
 }
 
-/* Make the staged slot peers[peer_count] a real peer: cookie maker, key table, count. */
+/* The id the next peer gets: the most recently removed one, else a fresh one; -1 when full. */
+static int
+next_id(const struct mg_wg_device *dev)
+{
+	if (dev->n_free_ids > 0)
+		return (int)dev->free_ids[dev->n_free_ids - 1];
+	return dev->id_end < dev->max_peers ? (int)dev->id_end : -1;
+}
+
+/* Make the staged slot peers[next_id] a real peer: cookie maker, key table, counts. */
 static int
 commit_peer(struct mg_wg_device *dev)
 {
-	int id = (int)dev->peer_count;
+	int id = next_id(dev);
 	struct dev_peer *p = &dev->peers[id];
 
+	if (dev->n_free_ids > 0)
+		dev->n_free_ids--;
+	else
+		dev->id_end++;
 	mg_cookie_maker_init(&p->maker, p->noise.remote_static);
 	p->hs_index_live = false;
+	p->live = true;
 	key_insert(dev, id);
 	dev->peer_count++;
 	return id;
@@ -287,14 +345,43 @@ commit_peer(struct mg_wg_device *dev)
 int
 mg_wg_device_add_peer(struct mg_wg_device *dev, const uint8_t pub[MG_WG_KEY_LEN], const uint8_t *psk_or_null)
 {
+	int id = next_id(dev);
 	struct dev_peer *p;
 
-	if (dev->peer_count >= dev->max_peers || mg_wg_device_find_peer(dev, pub) >= 0)
+	if (id < 0 || mg_wg_device_find_peer(dev, pub) >= 0)
 		return -1;
-	p = &dev->peers[dev->peer_count];
+	p = &dev->peers[id];
 	if (mg_noise_peer_init(&p->noise, &dev->local, pub, psk_or_null) != MG_NOISE_OK)
 		return -1;
 	return commit_peer(dev);
+}
+
+/* Release every local index still mapped to peer_id. A deletion shifts later members of the
+ * probe run back into the slot just freed, so that slot is looked at again before moving on;
+ * an entry never moves from a slot not yet visited to one already visited, so none is missed. */
+static void
+release_peer_indices(struct mg_wg_device *dev, int32_t peer_id)
+{
+	for (uint32_t i = 0; i <= dev->idx_mask; i++)
+		while (dev->idx_table[i].peer_id == peer_id)
+			idx_remove(dev, dev->idx_table[i].index);
+}
+
+int
+mg_wg_device_remove_peer(struct mg_wg_device *dev, int peer_id)
+{
+	struct dev_peer *p;
+
+	if (!peer_live(dev, peer_id))
+		return -1;
+	p = &dev->peers[peer_id];
+	key_remove(dev, peer_id); /* before the wipe: the slot is found by hashing the key */
+	release_peer_indices(dev, peer_id);
+	sodium_memzero(p, sizeof(*p)); /* static key, psk, precomputed DH, handshake, cookie */
+	dev->free_ids[dev->n_free_ids++] = (uint32_t)peer_id;
+	dev->peer_count--;
+	dev->stats.peers_removed++;
+	return 0;
 }
 
 static struct dev_peer *
@@ -315,11 +402,11 @@ lookup_static(void *ctx, const uint8_t pub[MG_WG_KEY_LEN])
 		return &dev->peers[id].noise;
 	if (!dev->open_mode)
 		return NULL;
-	if (dev->peer_count >= dev->max_peers) {
+	if (next_id(dev) < 0) {
 		dev->lookup_full = true;
 		return NULL;
 	}
-	stage = &dev->peers[dev->peer_count];
+	stage = &dev->peers[next_id(dev)];
 	if (mg_noise_peer_init(&stage->noise, &dev->local, pub, NULL) != MG_NOISE_OK)
 		return NULL;
 	dev->staged = true;
@@ -394,7 +481,7 @@ consume_initiation(struct mg_wg_device *dev, const struct mg_wg_msg_initiation *
 	rc = mg_noise_consume_initiation(&dev->local, m, now_ns, lookup_static, dev, &np);
 	if (rc != MG_NOISE_OK) {
 		if (dev->staged)
-			mg_noise_peer_wipe(&dev->peers[dev->peer_count].noise);
+			mg_noise_peer_wipe(&dev->peers[next_id(dev)].noise);
 		drop(dev, res, dev->lookup_full ? MG_WG_DROP_PEERS_FULL : noise_drop_reason(rc));
 		return -1;
 	}
@@ -561,7 +648,7 @@ mg_wg_device_create_initiation(struct mg_wg_device *dev, int peer_id, uint64_t n
 	struct dev_peer *p;
 	uint32_t index;
 
-	if (peer_id < 0 || (uint32_t)peer_id >= dev->peer_count)
+	if (!peer_live(dev, peer_id))
 		return -1;
 	p = &dev->peers[peer_id];
 	release_hs_index(dev, p);
@@ -585,7 +672,7 @@ mg_wg_device_clear_handshake(struct mg_wg_device *dev, int peer_id)
 {
 	struct dev_peer *p;
 
-	if (peer_id < 0 || (uint32_t)peer_id >= dev->peer_count)
+	if (!peer_live(dev, peer_id))
 		return;
 	p = &dev->peers[peer_id];
 	release_hs_index(dev, p);
