@@ -19,6 +19,8 @@
 
 enum { MESH_OUT_DGRAMS = 64, MESH_OUT_EVENTS = 64 };
 
+#define LOAD_INTERVAL_NS (10ULL * 1000 * 1000 * 1000) /* how often the announced load is updated */
+
 struct mg_ctl_mesh {
 	/* Held by the control lcore while it runs the node, and by telemetry while it reads the
 	 * view: the node's tables change under input and ticks. */
@@ -28,6 +30,8 @@ struct mg_ctl_mesh {
 	struct mg_mesh_dgram dgrams[MESH_OUT_DGRAMS];
 	struct mg_mesh_event events[MESH_OUT_EVENTS];
 	uint64_t next_tick_ns;
+	uint64_t next_load_ns;
+	uint64_t busy_seen, idle_seen;  /* workers' loop counters at the last load update */
 };
 
 /* Mesh records carry Unix time; the data plane's monotonic clock is not enough here. */
@@ -146,6 +150,29 @@ mg_ctl_mesh_input(struct mg_control *c, const struct mg_pkt_udp4_outer *outer, u
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* The load a node announces: the share of worker loop passes that found work, in permille. */
+static void
+update_load(struct mg_control *c, struct mg_ctl_mesh *m, uint64_t now_mono, uint64_t now_wall)
+{
+	uint64_t busy = 0, idle = 0, db, di;
+
+	if (now_mono < m->next_load_ns)
+		return;
+	m->next_load_ns = now_mono + LOAD_INTERVAL_NS;
+	for (unsigned w = 0; w < c->dp->n_workers; w++) {
+		busy += __atomic_load_n(&c->dp->workers[w]->counters.c[MG_DP_BUSY_LOOPS],
+					__ATOMIC_RELAXED);
+		idle += __atomic_load_n(&c->dp->workers[w]->counters.c[MG_DP_IDLE_LOOPS],
+					__ATOMIC_RELAXED);
+	}
+	db = busy - m->busy_seen;
+	di = idle - m->idle_seen;
+	m->busy_seen = busy;
+	m->idle_seen = idle;
+	if (db + di > 0)
+		mg_mesh_node_set_load(m->node, (uint16_t)(db * 1000 / (db + di)), now_wall);
+}
+
 void
 mg_ctl_mesh_tick(struct mg_control *c, uint64_t now_mono)
 {
@@ -157,6 +184,7 @@ mg_ctl_mesh_tick(struct mg_control *c, uint64_t now_mono)
 	m->next_tick_ns = now_mono + MG_MESH_TICK_NS;
 	now = wall_ns();
 	pthread_mutex_lock(&m->lock);
+	update_load(c, m, now_mono, now);
 	mg_mesh_node_tick(m->node, now, &m->out);
 	flush_out(c, m, now_mono);
 	pthread_mutex_unlock(&m->lock);
