@@ -39,7 +39,8 @@ int mg_mesh_store_init(struct mg_mesh_store *s, uint32_t cap, uint32_t source_ca
 		s->index_cap *= 2;
 	s->e = calloc(cap, sizeof(*s->e));
 	s->index = calloc(s->index_cap, sizeof(*s->index));
-	if (!s->e || !s->index || cap < 2) {
+	s->src = calloc(s->index_cap, sizeof(*s->src));
+	if (!s->e || !s->index || !s->src || cap < 2) {
 		mg_mesh_store_free(s);
 		return -1;
 	}
@@ -53,8 +54,10 @@ void mg_mesh_store_free(struct mg_mesh_store *s)
 {
 	free(s->e);
 	free(s->index);
+	free(s->src);
 	s->e = NULL;
 	s->index = NULL;
+	s->src = NULL;
 }
 
 /* Index slot holding id, or (insert) the first free/tombstone slot on its probe path. */
@@ -98,26 +101,57 @@ static void bucket_toggle(struct mg_mesh_store *s, const struct mg_mesh_entry *e
 		s->buckets[mg_mesh_store_bucket(e->rec.id)] ^= e->hash;
 }
 
+static void uncount(struct mg_mesh_store *s, struct mg_mesh_entry *e);
+
 static void remove_entry(struct mg_mesh_store *s, struct mg_mesh_entry *e)
 {
 	uint32_t *slot = index_slot(s, e->rec.id, false);
 
 	bucket_toggle(s, e);
+	uncount(s, e);
 	if (slot)
 		*slot = INDEX_TOMB;
 	memset(e, 0, sizeof(*e));
 	s->n--;
 }
 
-/* Unconfirmed entries introduced by `source`. */
-static uint32_t source_count(const struct mg_mesh_store *s, uint64_t source)
+/* The count slot of a source (created on first use). Sources are at most as many as entries,
+ * and the table has twice that many slots, so a free one is always found; stale zero counts are
+ * dropped when the index is rebuilt. */
+static struct mg_mesh_src_count *src_slot(struct mg_mesh_store *s, uint64_t source)
 {
-	uint32_t c = 0;
+	uint32_t mask = s->index_cap - 1, i = (uint32_t)(source ^ (source >> 29)) & mask;
 
-	for (uint32_t i = 0; i < s->cap; i++)
-		if (s->e[i].used && !s->e[i].confirmed && s->e[i].source == source)
-			c++;
-	return c;
+	for (uint32_t n = 0; n < s->index_cap; n++, i = (i + 1) & mask) {
+		struct mg_mesh_src_count *c = &s->src[i];
+
+		if (c->source == source && (c->count || source))
+			return c;
+		if (!c->source && !c->count) {
+			c->source = source;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static uint32_t source_count(struct mg_mesh_store *s, uint64_t source)
+{
+	struct mg_mesh_src_count *c = src_slot(s, source);
+
+	return c ? c->count : UINT32_MAX;
+}
+
+/* An entry stops counting against its source when it is confirmed or removed. */
+static void uncount(struct mg_mesh_store *s, struct mg_mesh_entry *e)
+{
+	struct mg_mesh_src_count *c;
+
+	if (e->confirmed)
+		return;
+	c = src_slot(s, e->source);
+	if (c && c->count)
+		c->count--;
 }
 
 /* Victim for a new identity: an expired entry, else the oldest unconfirmed one; never a
@@ -141,9 +175,14 @@ static struct mg_mesh_entry *victim(struct mg_mesh_store *s, uint64_t now_ns)
 
 static struct mg_mesh_entry *free_slot(struct mg_mesh_store *s)
 {
-	for (uint32_t i = 0; i < s->cap; i++)
-		if (!s->e[i].used)
+	for (uint32_t k = 0; k < s->cap; k++) {
+		uint32_t i = (s->free_hint + k) % s->cap;
+
+		if (!s->e[i].used) {
+			s->free_hint = i + 1;
 			return &s->e[i];
+		}
+	}
 	return NULL;
 }
 
@@ -193,6 +232,8 @@ static struct mg_mesh_entry *insert_new(struct mg_mesh_store *s, const struct mg
 	e->confirmed = from_origin;
 	e->first_seen_ns = now_ns;
 	e->state_since_ns = now_ns;
+	if (!from_origin)
+		src_slot(s, source)->count++;
 	*slot = (uint32_t)(e - s->e) + 1;
 	s->n++;
 	return e;
@@ -228,7 +269,7 @@ int mg_mesh_store_offer(struct mg_mesh_store *s, const uint8_t *raw, size_t len,
 	rc = e->raw_len ? MG_MESH_OFFER_NEWER : MG_MESH_OFFER_NEW;
 	fill(s, e, &r, raw, len);
 	if (from_origin || (rc == MG_MESH_OFFER_NEWER && e->source != id_key(source)))
-		e->confirmed = true;
+		mg_mesh_store_confirm(s, e);
 	s->ctr[MG_MESH_CTR_REC_ACCEPTED]++;
 	*out = e;
 	*reason = 0;
@@ -250,7 +291,7 @@ struct mg_mesh_entry *mg_mesh_store_set_self(struct mg_mesh_store *s,
 	if (!e)
 		return NULL;
 	e->self = true;
-	e->confirmed = true;
+	mg_mesh_store_confirm(s, e);
 	e->state = MG_MESH_ALIVE;
 	fill(s, e, r, raw, len);
 	return e;
@@ -258,7 +299,7 @@ struct mg_mesh_entry *mg_mesh_store_set_self(struct mg_mesh_store *s,
 
 void mg_mesh_store_confirm(struct mg_mesh_store *s, struct mg_mesh_entry *e)
 {
-	(void)s;
+	uncount(s, e);
 	e->confirmed = true;
 }
 
@@ -280,10 +321,14 @@ bool mg_mesh_store_mark(struct mg_mesh_store *s, struct mg_mesh_entry *e, uint8_
 	return true;
 }
 
-/* Drop the tombstones that removals left in the index. */
+/* Drop the tombstones that removals left in the index, and zero source counts. */
 static void rebuild_index(struct mg_mesh_store *s)
 {
 	memset(s->index, 0, s->index_cap * sizeof(*s->index));
+	memset(s->src, 0, s->index_cap * sizeof(*s->src));
+	for (uint32_t i = 0; i < s->cap; i++)
+		if (s->e[i].used && !s->e[i].confirmed)
+			src_slot(s, s->e[i].source)->count++;
 	for (uint32_t i = 0; i < s->cap; i++) {
 		uint32_t *slot;
 

@@ -34,6 +34,12 @@ struct mg_mesh_entry {
 	uint32_t user;           /* free for the owner (node.c: neighbour slot + 1, or 0) */
 };
 
+/* How many unconfirmed entries a source introduced (per-source cap, O(1) to check). */
+struct mg_mesh_src_count {
+	uint64_t source;
+	uint32_t count;
+};
+
 struct mg_mesh_store {
 	struct mg_mesh_entry *e;
 	uint32_t cap;            /* entries, the self record included */
@@ -42,6 +48,8 @@ struct mg_mesh_store {
 	uint32_t *index;         /* open addressing over ids: entry index + 1, 0 = empty */
 	uint32_t index_cap;      /* power of two, >= 2 * cap */
 	uint32_t buckets[MG_MESH_BUCKETS]; /* XOR of the hashes of live entries, per first id byte */
+	struct mg_mesh_src_count *src;     /* unconfirmed entries per source, index_cap slots */
+	uint32_t free_hint;
 	uint64_t *ctr;           /* the node's counters (enum mg_mesh_counter) */
 };
 
