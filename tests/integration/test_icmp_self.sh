@@ -3,7 +3,8 @@
 # forgets its neighbour entry for 198.51.100.1 and pings it from eth0: the pings are answered
 # (meshgate's icmp_echo_answered rose by at least as many), ARP resolved 198.51.100.1 to the MAC
 # of G's mesh0 as the kernel of G reports it (the af_packet port's own address), and an explicit
-# ARP request (who-has 198.51.100.1, sent raw) gets a reply carrying that MAC.
+# ARP request (who-has 198.51.100.1, sent raw) gets a reply carrying that MAC. A full-size echo
+# is answered whole, and R's ping to the internet port's address 203.0.113.1 is answered too.
 . "$(dirname "$0")/lib.sh"
 mg_init test_icmp_self
 mg_topo_create twoport
@@ -22,6 +23,14 @@ out=$(mg_cx 1 ping -n -c 4 -i 0.3 -W 2 -I eth0 "$MG_MESH_ADDR" 2>&1) || mg_fail 
 echo "$out" | tail -n 2
 echo "$out" | grep -q ' 0% packet loss' || mg_fail "packet loss: $(echo "$out" | grep loss)"
 echo "$out" | grep -q "bytes from $MG_MESH_ADDR: icmp_seq=1 ttl=" || mg_fail "no reply from $MG_MESH_ADDR itself: $out"
+
+# A full-size echo (1472 bytes of data: a 1500-byte packet) comes back whole too.
+big=$(mg_cx 1 ping -n -c 2 -i 0.3 -W 2 -s 1472 -I eth0 "$MG_MESH_ADDR" 2>&1) ||
+	mg_fail "1500-byte ping to $MG_MESH_ADDR failed: $(echo "$big" | tail -n 2)"
+echo "$big" | grep -q "1480 bytes from $MG_MESH_ADDR" || mg_fail "1500-byte ping: no full-size reply: $big"
+# The internet port answers for its own address as well (R pings 203.0.113.1).
+out_r=$(ip netns exec "$MG_NS_R" ping -n -c 2 -i 0.3 -W 2 "$MG_PUB_ADDR" 2>&1) ||
+	mg_fail "R's ping to $MG_PUB_ADDR failed: $(echo "$out_r" | tail -n 2)"
 
 neigh=$(mg_cx 1 ip neigh show "$MG_MESH_ADDR" dev eth0 | awk '/lladdr/ {print $3; exit}')
 [ "$neigh" = "$mesh_mac" ] || mg_fail "client's neighbour entry for $MG_MESH_ADDR is '$neigh', mesh0's MAC is $mesh_mac"
@@ -58,6 +67,6 @@ PY
 echo_after=$(mg_counter_sum '^icmp_echo_answered$')
 arp_after=$(mg_counter_sum '^arp_requests_answered$')
 mg_log "icmp_echo_answered $echo_before -> $echo_after, arp_requests_answered $arp_before -> $arp_after"
-[ $((echo_after - echo_before)) -ge 4 ] || mg_fail "icmp_echo_answered rose by $((echo_after - echo_before)), 4 pings were answered"
+[ $((echo_after - echo_before)) -ge 8 ] || mg_fail "icmp_echo_answered rose by $((echo_after - echo_before)), 8 pings were answered"
 [ $((arp_after - arp_before)) -ge 2 ] || mg_fail "arp_requests_answered rose by $((arp_after - arp_before)), expected at least 2 (kernel + raw request)"
-mg_pass "4/4 answered (icmp_echo_answered +$((echo_after - echo_before))), ARP -> $mesh_mac (arp_requests_answered +$((arp_after - arp_before)))"
+mg_pass "4/4 + 2 full-size answered on mesh, 2/2 on the internet port (icmp_echo_answered +$((echo_after - echo_before))), ARP -> $mesh_mac (arp_requests_answered +$((arp_after - arp_before)))"
