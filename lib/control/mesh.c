@@ -16,8 +16,9 @@
 #include "encap.h"
 #include "neigh.h"
 #include "node.h"
+#include "relay.h"
 
-enum { MESH_OUT_DGRAMS = 64, MESH_OUT_EVENTS = 64 };
+enum { MESH_OUT_DGRAMS = 64, MESH_OUT_EVENTS = 64, MG_MESH_RELAY_TARGETS_MAX = 4096 };
 
 #define LOAD_INTERVAL_NS (10ULL * 1000 * 1000 * 1000) /* how often the announced load is updated */
 
@@ -49,6 +50,38 @@ id_hex(const uint8_t *id, char out[17])
 {
 	for (int i = 0; i < 8; i++)
 		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+struct targets_ctx {
+	const uint8_t *self;
+	uint64_t *targets;
+	uint32_t n, cap;
+};
+
+/* An alive node's WireGuard endpoint (endpoints[1], docs/protocol.md) is a relay target. */
+static void
+collect_target(void *arg, const struct mg_mesh_record *r, uint8_t state)
+{
+	struct targets_ctx *t = arg;
+	uint32_t ip_be;
+
+	if (state != MG_MESH_ALIVE || memcmp(r->id, t->self, MG_MESH_ID_LEN) == 0 ||
+	    r->n_endpoints < 2 || r->endpoints[1].family != 4 || t->n == t->cap)
+		return;
+	memcpy(&ip_be, r->endpoints[1].ip, 4);
+	t->targets[t->n++] = mg_dp_endpoint_pack(ip_be, rte_cpu_to_be_16(r->endpoints[1].port));
+}
+
+/* Keep the data plane's relay targets equal to the alive members' WireGuard endpoints. */
+static void
+sync_relay_targets(struct mg_control *c, struct mg_ctl_mesh *m)
+{
+	static uint64_t targets[MG_MESH_RELAY_TARGETS_MAX];
+	struct targets_ctx t = { .self = mg_mesh_node_id(m->node), .targets = targets,
+				 .cap = MG_MESH_RELAY_TARGETS_MAX };
+
+	mg_mesh_node_foreach_member(m->node, collect_target, &t);
+	mg_dp_relay_sync(c->dp, targets, t.n);
 }
 
 static void
@@ -99,6 +132,12 @@ flush_out(struct mg_control *c, struct mg_ctl_mesh *m, uint64_t now_mono)
 		mg_ctl_send_udp_from(c, port, &mac, c->p.mesh_port_be, dst_be,
 				     rte_cpu_to_be_16(d->dst.port), d->buf, d->len);
 	}
+	for (uint32_t i = 0; i < m->out.n_events; i++)
+		if (m->out.events[i].type != MG_MESH_EV_ROUTE_CHANGED &&
+		    m->out.events[i].type != MG_MESH_EV_NEIGHBOUR_COLOUR) {
+			sync_relay_targets(c, m);
+			break;
+		}
 	log_events(m);
 	mg_mesh_out_reset(&m->out);
 }

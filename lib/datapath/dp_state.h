@@ -161,6 +161,8 @@ struct mg_dp {
 	struct mg_dp_keypair *keypairs;
 	uint32_t max_keypairs;
 	struct rte_hash *index_table;   /* local index -> keypair slot, lock-free readers */
+	struct rte_hash *relay_targets; /* mesh nodes' WireGuard endpoints (relay.h); NULL = none */
+	bool relay_only;                /* forward only to relay targets (a relay, not an exit) */
 	struct rte_rcu_qsbr *qsbr;
 	struct mg_neigh_table *neigh;
 	const struct mg_policy *policy;

@@ -14,6 +14,7 @@
 #include "ipv4.h"
 #include "nat.h"
 #include "policy.h"
+#include "relay.h"
 #include "tcp_mss.h"
 
 enum { IPV4_TCP_HEADERS = 40 };
@@ -100,8 +101,17 @@ translate_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ip
 	if (r != MG_NAT_MISS)
 		return !nat_refused(w, m, r, to_peer);
 
-	pv = mg_policy_check(w->dp->policy, rte_be_to_cpu_32(info->dst_be), info->proto,
-			     info->proto == IPPROTO_ICMP ? 0 : info->dst_port);
+	if (info->proto == IPPROTO_UDP &&
+	    mg_dp_relay_target(w->dp, info->dst_be, rte_cpu_to_be_16(info->dst_port))) {
+		/* The next hop of a relay chain: a mesh node in our signed view. */
+		pv = MG_POLICY_VERDICT_ALLOW;
+		MG_DP_COUNT(w, RELAYED, 1);
+	} else if (w->dp->relay_only) {
+		pv = MG_POLICY_VERDICT_DENY_RULE; /* a relay forwards to mesh nodes only */
+	} else {
+		pv = mg_policy_check(w->dp->policy, rte_be_to_cpu_32(info->dst_be), info->proto,
+				     info->proto == IPPROTO_ICMP ? 0 : info->dst_port);
+	}
 	if (pv != MG_POLICY_VERDICT_ALLOW) {
 		MG_DP_DROP(w, POLICY_DENIED);
 		if (w->dp->icmp_reply_denied)

@@ -16,6 +16,7 @@
 #include "mesh_setup.h"
 #include "nat.h"
 #include "pipeline.h"
+#include "relay.h"
 #include "policy.h"
 #include "port.h"
 #include "worker.h"
@@ -273,6 +274,13 @@ setup_control(struct mg_gateway *g, char *err, size_t errlen)
 			snprintf(err, errlen, "mesh: cannot derive the node key");
 			return -1;
 		}
+		if (mg_dp_relay_create(g->dp, mesh.store_cap, (int)rte_socket_id()) != 0) {
+			snprintf(err, errlen, "mesh: out of memory for the relay targets");
+			sodium_memzero(&mesh, sizeof(mesh));
+			return -1;
+		}
+		g->dp->relay_only = (cfg->mesh_roles & MG_MESH_ROLE_CFG_RELAY) &&
+				    !(cfg->mesh_roles & MG_MESH_ROLE_CFG_EXIT);
 		cp.mesh = &mesh;
 		cp.mesh_port_be = rte_cpu_to_be_16(cfg->mesh_port);
 		g->dp->mesh_port_be = cp.mesh_port_be;
@@ -357,8 +365,10 @@ mg_gateway_destroy(struct mg_gateway *g)
 		mg_nat_destroy(g->dp->workers[w]->nat);
 		mg_dp_worker_destroy(g->dp->workers[w]);
 	}
-	if (g->dp)
+	if (g->dp) {
 		mg_dp_pipeline_destroy(g->dp->pipeline);
+		mg_dp_relay_destroy(g->dp);
+	}
 	mg_wg_device_destroy(g->dev);
 	mg_policy_destroy(g->policy);
 	mg_dp_destroy(g->dp);

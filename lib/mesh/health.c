@@ -247,6 +247,7 @@ static void probe_progress(struct mg_mesh_node *n, struct mg_mesh_nbr *nb, uint6
 		nb->probe_deadline_ns = nb->probe_sent_ns + n->cfg.probe_interval_ns;
 	} else if (nb->phase == MG_MESH_PROBE_INDIRECT && now_ns >= nb->probe_deadline_ns) {
 		nb->phase = MG_MESH_PROBE_IDLE;
+		nb->failed_seq = nb->probe_seq;
 		mg_mesh_health_outcome(nb, false);
 		if (nb->state == MG_MESH_ALIVE)
 			suspect(n, nb, now_ns, out);
@@ -257,13 +258,30 @@ static void probe_progress(struct mg_mesh_node *n, struct mg_mesh_nbr *nb, uint6
 		declare_dead(n, nb, now_ns, out);
 }
 
-static void send_probe(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh_out *out)
+/* Next neighbour to probe: a suspect one first (more chances to answer before the suspicion
+ * runs out, as Lifeguard does), else round robin. */
+static struct mg_mesh_nbr *probe_target(struct mg_mesh_node *n)
 {
+	for (uint32_t k = 0; k < n->nbr_cap; k++) {
+		struct mg_mesh_nbr *nb = &n->nbr[k];
+
+		if (nb->used && nb->phase == MG_MESH_PROBE_IDLE && nb->state == MG_MESH_SUSPECT)
+			return nb;
+	}
 	for (uint32_t k = 0; k < n->nbr_cap; k++) {
 		struct mg_mesh_nbr *nb = &n->nbr[n->probe_rr++ % n->nbr_cap];
 
-		if (!nb->used || nb->phase != MG_MESH_PROBE_IDLE)
-			continue;
+		if (nb->used && nb->phase == MG_MESH_PROBE_IDLE)
+			return nb;
+	}
+	return NULL;
+}
+
+static void send_probe(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh_out *out)
+{
+	struct mg_mesh_nbr *nb = probe_target(n);
+
+	if (nb) {
 		nb->probe_seq = ++n->probe_seq;
 		nb->probe_sent_ns = now_ns;
 		nb->probe_deadline_ns = now_ns + mg_mesh_health_timeout(nb, n->cfg.probe_timeout_ns,
@@ -306,10 +324,9 @@ void mg_mesh_health_tick(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh
 static void acked(struct mg_mesh_node *n, struct mg_mesh_nbr *nb, uint32_t seq, bool direct,
 		  uint64_t now_ns, struct mg_mesh_out *out)
 {
-	if (seq != nb->probe_seq)
-		return;
-	if (nb->phase == MG_MESH_PROBE_IDLE) {
+	if (seq && seq == nb->failed_seq) {
 		/* Late, but within suspicion: slow is not dead. */
+		nb->failed_seq = 0;
 		if (nb->state == MG_MESH_SUSPECT) {
 			n->ctr[MG_MESH_CTR_PROBE_LATE_ACK]++;
 			clear_suspicion(n, nb, out);
@@ -317,6 +334,8 @@ static void acked(struct mg_mesh_node *n, struct mg_mesh_nbr *nb, uint32_t seq, 
 		}
 		return;
 	}
+	if (seq != nb->probe_seq || nb->phase == MG_MESH_PROBE_IDLE)
+		return;
 	if (direct)
 		mg_mesh_health_rtt_sample(nb, now_ns - nb->probe_sent_ns);
 	nb->phase = MG_MESH_PROBE_IDLE;

@@ -29,7 +29,8 @@ struct mg_mesh_nbr {
 	uint32_t loss_bits;        /* 1 = lost, newest in bit 0 */
 	uint8_t loss_n;            /* outcomes in the window, up to MG_MESH_LOSS_WINDOW */
 	uint8_t phase;             /* enum mg_mesh_probe_phase */
-	uint32_t probe_seq;        /* seq of the probe in flight, or of the last failed one */
+	uint32_t probe_seq;        /* seq of the probe in flight, or of the last one */
+	uint32_t failed_seq;       /* seq of the last probe that timed out: a late ack clears */
 	uint64_t probe_sent_ns;
 	uint64_t probe_deadline_ns;
 	uint64_t suspect_since_ns;
