@@ -21,11 +21,13 @@ mg_ctl_release(struct mg_control *c, const uint32_t *released, unsigned n)
 }
 
 static void
-admit_peer(struct mg_control *c, int peer_id)
+admit_peer(struct mg_control *c, int peer_id, uint64_t now)
 {
 	if (mg_dp_peer_publish(c->dp, (uint32_t)peer_id, c->p.open_allowed,
-			       c->p.n_open_allowed) == 0)
+			       c->p.n_open_allowed) == 0) {
 		mg_wg_timers_init(&c->peers[peer_id].timers, 0);
+		mg_ctl_reclaim_admitted(c, (uint32_t)peer_id, now); /* open mode: reclaimable */
+	}
 }
 
 static void
@@ -74,8 +76,16 @@ mg_ctl_handshake_input(struct mg_control *c, struct rte_mbuf *m, bool under_load
 	mg_wg_device_handle(c->p.dev, outer.src_be, outer.sport_be, outer.payload,
 			    outer.payload_len, now, &wall, under_load, out, &out_len, &res);
 
+	if ((res.actions & MG_WG_ACT_SESSION) && mg_ctl_reclaim_pending(c, (uint32_t)res.peer_id)) {
+		/* Its id is being reclaimed: no keys for an unpublished peer, no reply. The client
+		 * retries after REKEY_TIMEOUT and is admitted afresh once the id is free. */
+		mg_wg_device_release_index(c->p.dev, res.keys.local_index);
+		MG_CTL_COUNT(c, RECLAIM_HANDSHAKE_REFUSED);
+		sodium_memzero(&res.keys, sizeof(res.keys));
+		return;
+	}
 	if (res.actions & MG_WG_ACT_NEW_PEER)
-		admit_peer(c, res.peer_id);
+		admit_peer(c, res.peer_id, now);
 	if (res.actions & MG_WG_ACT_SESSION) {
 		/* An authenticated handshake: its source is the peer's endpoint from now on. */
 		__atomic_store_n(&c->dp->peers[res.peer_id].endpoint,

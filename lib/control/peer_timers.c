@@ -1,7 +1,8 @@
 /* Per-peer WireGuard timers, driven every control tick. The rules themselves live in
  * lib/wg/timers.c; here we feed them what the workers recorded (timestamps of traffic) and carry
  * out the actions: passive keepalives, a new handshake when our data goes unanswered, expiry and,
- * after 3 x REJECT_AFTER_TIME without a handshake, erasure of every key of the peer.
+ * after 3 x REJECT_AFTER_TIME without a handshake, erasure of every key of the peer; an open-mode
+ * peer idle that long is then handed to reclaim.c, which frees its id.
  */
 #include <time.h>
 
@@ -89,7 +90,7 @@ zero_keys(struct mg_control *c, uint32_t peer_id)
 void
 mg_ctl_timers_tick(struct mg_control *c, uint64_t now)
 {
-	uint32_t n = mg_wg_device_peer_count(c->p.dev);
+	uint32_t n = mg_wg_device_peer_id_end(c->p.dev); /* ids below may be free: not in_use */
 
 	for (uint32_t id = 0; id < n && id < c->dp->max_peers; id++) {
 		struct mg_ctl_peer *cp = &c->peers[id];
@@ -119,5 +120,8 @@ mg_ctl_timers_tick(struct mg_control *c, uint64_t now)
 		}
 		if (act & MG_WG_TIMER_ZERO_ALL_KEYS)
 			zero_keys(c, id);
+		if (mg_ctl_reclaim_idle(c, id, now))
+			mg_control_reclaim_peer(c, id);
 	}
+	mg_control_reclaim_poll(c);
 }

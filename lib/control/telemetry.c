@@ -161,7 +161,7 @@ cmd_peers(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 {
 	struct mg_control *c = tel_ctl;
 	uint32_t first = params ? (uint32_t)strtoul(params, NULL, 10) : 0;
-	uint32_t n = mg_wg_device_peer_count(c->p.dev);
+	uint32_t n = mg_wg_device_peer_id_end(c->p.dev); /* ids below may be free: not in_use */
 	uint64_t now = mg_dp_now_ns();
 	unsigned shown = 0;
 

@@ -156,6 +156,47 @@ mg_dp_peer_publish(struct mg_dp *dp, uint32_t peer_id, const struct mg_dp_prefix
 	return 0;
 }
 
+void
+mg_dp_peer_unpublish(struct mg_dp *dp, uint32_t peer_id)
+{
+	struct mg_dp_peer *peer;
+
+	if (peer_id >= dp->max_peers)
+		return;
+	peer = &dp->peers[peer_id];
+	/* n_allowed first: a worker that still sees in_use finds no allowed source. The list itself
+	 * stays readable until mg_dp_peer_release(), after the grace period. */
+	__atomic_store_n(&peer->n_allowed, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&peer->in_use, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&peer->endpoint, 0, __ATOMIC_RELAXED);
+}
+
+void
+mg_dp_peer_release(struct mg_dp *dp, uint32_t peer_id)
+{
+	struct mg_dp_peer *peer;
+
+	if (peer_id >= dp->max_peers)
+		return;
+	peer = &dp->peers[peer_id];
+	rte_free((void *)peer->allowed);
+	/* No keypair pointers are left (cleared before unpublishing); this zeroes the allowed
+	 * pointer, endpoint, timestamps and byte counters for the id's next owner. */
+	memset(peer, 0, sizeof(*peer));
+}
+
+uint64_t
+mg_dp_grace_start(struct mg_dp *dp)
+{
+	return rte_rcu_qsbr_start(dp->qsbr);
+}
+
+bool
+mg_dp_grace_over(struct mg_dp *dp, uint64_t token)
+{
+	return rte_rcu_qsbr_check(dp->qsbr, token, false) == 1;
+}
+
 /* Unlink a keypair from the index table and queue its slot for reclamation. */
 static void
 retire(struct mg_dp *dp, struct mg_dp_keypair *kp, uint32_t released[3], unsigned *n_released)

@@ -9,6 +9,7 @@
 
 #include "dp_stages.h"
 #include "nat.h"
+#include "peer_flush.h"
 #include "pipeline.h"
 #include "worker.h"
 
@@ -227,6 +228,7 @@ mg_dp_lcore_main(void *arg)
 			MG_DP_COUNT(w, IDLE_LOOPS, 1);
 			mg_dp_idle_backoff(w, &idle);
 		}
+		mg_dp_flush_poll(w); /* NAT lcore flushes removed peers; the others just acknowledge */
 		rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
 	}
 	rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->idx);

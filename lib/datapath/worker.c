@@ -15,6 +15,7 @@
 #include "data_crypto.h"
 #include "dp_stages.h"
 #include "nat.h"
+#include "peer_flush.h"
 #include "worker.h"
 
 enum {
@@ -251,6 +252,7 @@ mg_dp_worker_poll(struct mg_dp_worker *w)
 	if (w->nat != NULL)
 		mg_nat_expire(w->nat, now, NAT_EXPIRE_BUDGET);
 	STAGE_END(NAT_EXPIRE);
+	mg_dp_flush_poll(w); /* removed peers' NAT sessions, before the quiescent report */
 	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->idx);
 	return handled;
 }
