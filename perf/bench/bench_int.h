@@ -7,6 +7,7 @@
 
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 
 #include "bench.h"
 #include "config.h"
@@ -44,6 +45,7 @@ struct mg_bench_gw {
 	bool port_made[MG_BENCH_N_PORTS];
 	uint8_t (*keys)[32];        /* per peer: the client's send key (our receive key) */
 	uint64_t *counter;          /* per peer: the client's next send counter */
+	rte_spinlock_t control;     /* one job at a time plays the control lcore (keypair confirm) */
 };
 
 /* Addresses of peer i (host order). */

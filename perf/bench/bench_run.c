@@ -16,6 +16,7 @@
 
 #include "bench_int.h"
 #include "data_crypto.h"
+#include "dp.h"
 #include "worker.h"
 
 struct job {
@@ -55,6 +56,27 @@ drain_tx(struct job *j, bool learn)
 	}
 }
 
+/* Play the control lcore, untimed: rotate every "next" keypair a worker saw used (its
+ * CONFIRM_NEXT events) to current, as lib/control does. Without it no keypair ever becomes
+ * current, the event ring fills after ~1000 peers, and the worker may not send with the
+ * unconfirmed keypairs of the peers after that (wg_no_session on replies). */
+static void
+drain_events(struct job *j)
+{
+	struct mg_dp_event ev[MG_BENCH_BURST];
+	uint32_t released[3];
+	unsigned n, n_rel;
+
+	while ((n = rte_ring_dequeue_burst_elem(j->w->event_ring, ev, sizeof(ev[0]),
+						 MG_BENCH_BURST, NULL)) > 0) {
+		rte_spinlock_lock(&j->g->control);
+		for (unsigned i = 0; i < n; i++)
+			if ((ev[i].type & 0xff) == MG_DP_EVENT_CONFIRM_NEXT)
+				mg_dp_keypair_confirm(j->g->dp, ev[i].value, released, &n_rel);
+		rte_spinlock_unlock(&j->g->control);
+	}
+}
+
 static uint64_t
 timed_poll(struct job *j, unsigned port, struct rte_mbuf **pkts, unsigned n)
 {
@@ -68,6 +90,7 @@ timed_poll(struct job *j, unsigned port, struct rte_mbuf **pkts, unsigned n)
 	t0 = rte_rdtsc_precise();
 	mg_dp_worker_poll(j->w);
 	t1 = rte_rdtsc_precise();
+	drain_events(j);
 	return t1 - t0;
 }
 
