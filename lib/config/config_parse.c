@@ -373,7 +373,7 @@ static void syntax_error(const config_t *tree, const char *name, char *err, size
 	snprintf(err, errlen, "%s%s%s:%d: %s%s", rel ? dir : "", rel ? "/" : "",
 		 file ? file : name, config_error_line(tree), config_error_text(tree),
 		 strcmp(config_error_text(tree), "syntax error") == 0 ?
-		 " (look for a missing ';', quote or bracket on this line or the one before)" : "");
+		 " (look for a missing value, quote, bracket or '=' on this line or the one before)" : "");
 }
 
 /* Common tail of both loaders: syntax errors, the walk, validation, cleanup on failure. */
