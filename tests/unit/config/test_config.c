@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <netinet/in.h>
 #include <sodium.h>
 
@@ -531,33 +531,29 @@ static void remove_tree(void)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 }
 
-int main(void)
+int
+main(void)
 {
-	CU_pSuite s;
-	unsigned int failures;
+	static const struct mg_cunit_case cases[] = {
+		{ "parse prefix", test_parse_prefix },
+		{ "parse and format keys", test_parse_key },
+		{ "embedded default", test_embedded_default },
+		{ "defaults match conf/meshgate.conf", test_defaults_match_file },
+		{ "examples parse", test_examples },
+		{ "boundary values accepted", test_boundaries_accepted },
+		{ "bad files report file:line: key", test_bad_files },
+		{ "missing file", test_missing_file },
+		{ "@include errors name the included file", test_include_names_file },
+		{ "key file created 0600", test_keyfile_create },
+		{ "wg genkey file read back", test_keyfile_wg_genkey },
+		{ "key file permissions refused", test_keyfile_permissions },
+		{ "inline key wins", test_inline_key_wins },
+	};
+	int rc;
 
 	if (sodium_init() < 0 || mkdtemp(tmpdir) == NULL)
 		return 2;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("config", NULL, NULL);
-	CU_add_test(s, "parse prefix", test_parse_prefix);
-	CU_add_test(s, "parse and format keys", test_parse_key);
-	CU_add_test(s, "embedded default", test_embedded_default);
-	CU_add_test(s, "defaults match conf/meshgate.conf", test_defaults_match_file);
-	CU_add_test(s, "examples parse", test_examples);
-	CU_add_test(s, "boundary values accepted", test_boundaries_accepted);
-	CU_add_test(s, "bad files report file:line: key", test_bad_files);
-	CU_add_test(s, "missing file", test_missing_file);
-	CU_add_test(s, "@include errors name the included file", test_include_names_file);
-	CU_add_test(s, "key file created 0600", test_keyfile_create);
-	CU_add_test(s, "wg genkey file read back", test_keyfile_wg_genkey);
-	CU_add_test(s, "key file permissions refused", test_keyfile_permissions);
-	CU_add_test(s, "inline key wins", test_inline_key_wins);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	rc = MG_CUNIT_RUN("config", cases);
 	remove_tree();
-	return failures ? 1 : 0;
+	return rc;
 }

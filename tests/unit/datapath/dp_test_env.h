@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -69,18 +69,13 @@ struct dpt_env {
 	volatile bool quit;
 };
 
-struct dpt_case {
-	const char *name;
-	CU_TestFunc fn;
-};
-
 /* Process-wide: the mbuf pool and each ring port's receive (we enqueue) and transmit (the worker
  * enqueues) rings, made by dpt_main(). */
 extern struct rte_mempool *dpt_pool;
 extern struct rte_ring *dpt_rx_ring[DPT_N_PORTS], *dpt_tx_ring[DPT_N_PORTS];
 
 /* EAL, pool and ring ports once per process, then one CUnit suite; exit status for main(). */
-int dpt_main(const char *prog, const char *suite, const struct dpt_case *cases, size_t n);
+int dpt_main(const char *prog, const char *suite, const struct mg_cunit_case *cases, size_t n);
 
 /* A fresh gateway: tables, policy, NAT, worker, a handshake and the responder's keypair
  * installed for DPT_PEER_ID with the client's endpoint known (as the control lcore does).

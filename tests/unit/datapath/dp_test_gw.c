@@ -74,31 +74,22 @@ process_init(const char *prog)
 }
 
 int
-dpt_main(const char *prog, const char *suite, const struct dpt_case *cases, size_t n)
+dpt_main(const char *prog, const char *suite, const struct mg_cunit_case *cases, size_t n)
 {
-	CU_pSuite s;
-	unsigned fails;
+	int rc;
 
 	if (process_init(prog) != 0) {
 		fprintf(stderr, "%s: EAL, pool or ring ports could not be set up\n", prog);
 		return 2;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite(suite, NULL, NULL);
-	for (size_t i = 0; i < n; i++)
-		CU_add_test(s, cases[i].name, cases[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	rc = mg_cunit_run(suite, cases, n);
 	for (unsigned i = 0; i < DPT_N_PORTS; i++) {
 		rte_eth_dev_stop(port_id[i]);
 		rte_eth_dev_close(port_id[i]);
 	}
 	rte_mempool_free(dpt_pool);
 	rte_eal_cleanup();
-	return fails ? 1 : 0;
+	return rc;
 }
 
 static void

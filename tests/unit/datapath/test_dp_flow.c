@@ -357,7 +357,7 @@ test_icmp_echo_and_error(void)
 int
 main(int argc, char **argv)
 {
-	static const struct dpt_case cases[] = {
+	static const struct mg_cunit_case cases[] = {
 		{ "client UDP out through NAT, reply back through the tunnel", test_udp_round_trip },
 		{ "TCP SYN MSS clamped to tunnel MTU - 40, both ways", test_tcp_mss_clamped },
 		{ "authenticated packet from a new endpoint roams the peer", test_endpoint_roaming },

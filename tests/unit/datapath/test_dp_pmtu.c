@@ -78,7 +78,7 @@ test_big_df_packet_without_session_is_silent(void)
 int
 main(int argc, char **argv)
 {
-	static const struct dpt_case cases[] = {
+	static const struct mg_cunit_case cases[] = {
 		{ "DF packet over the tunnel MTU gets ICMP frag needed",
 		  test_big_df_packet_gets_frag_needed },
 		{ "no ICMP for an oversized packet without a session",

@@ -400,7 +400,7 @@ test_timers_reclaim_after_540_s(void)
 int
 main(int argc, char **argv)
 {
-	static const struct dpt_case cases[] = {
+	static const struct mg_cunit_case cases[] = {
 		{ "new peer with a reclaimed id gets no old NAT traffic",
 		  test_new_peer_with_same_id_gets_no_old_traffic },
 		{ "static peer never reclaimed", test_static_peer_never_reclaimed },

@@ -229,7 +229,7 @@ test_internet_without_session(void)
 int
 main(int argc, char **argv)
 {
-	static const struct dpt_case cases[] = {
+	static const struct mg_cunit_case cases[] = {
 		{ "inner source outside allowed IPs dropped", test_source_not_allowed },
 		{ "inner TTL 1: ICMP time exceeded through the tunnel", test_ttl_expired },
 		{ "private destinations: policy_denied and ICMP 3/13",

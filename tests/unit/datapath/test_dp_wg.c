@@ -256,7 +256,7 @@ test_outer_not_for_us(void)
 int
 main(int argc, char **argv)
 {
-	static const struct dpt_case cases[] = {
+	static const struct mg_cunit_case cases[] = {
 		{ "replayed counter dropped (wg_replay), reordering inside the window kept",
 		  test_replay_dropped },
 		{ "tampered tag or ciphertext dropped (wg_bad_tag)", test_tampered_dropped },

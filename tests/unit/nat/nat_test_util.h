@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_icmp.h>
@@ -233,33 +233,19 @@ t_eal_init(const char *prog)
 	return rte_eal_init((int)RTE_DIM(argv), argv);
 }
 
-struct t_case {
-	const char *name;
-	CU_TestFunc fn;
-};
-
 /* Run one suite of cases with the basic interface; non-zero when anything failed. */
 static inline int
-t_run(const char *prog, const char *suite, const struct t_case *cases, size_t n)
+t_run(const char *prog, const char *suite, const struct mg_cunit_case *cases, size_t n)
 {
-	CU_pSuite s;
-	unsigned fails;
+	int rc;
 
 	if (t_eal_init(prog) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 2;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite(suite, NULL, NULL);
-	for (size_t i = 0; i < n; i++)
-		CU_add_test(s, cases[i].name, cases[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	rc = mg_cunit_run(suite, cases, n);
 	rte_eal_cleanup();
-	return fails ? 1 : 0;
+	return rc;
 }
 
 #endif /* MG_NAT_TEST_UTIL_H */

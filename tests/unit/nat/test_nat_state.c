@@ -323,7 +323,7 @@ test_flush_peer(void)
 int
 main(int argc, char **argv)
 {
-	static const struct t_case cases[] = {
+	static const struct mg_cunit_case cases[] = {
 		{ "udp timeout 300 s, refreshed by traffic", test_udp_timeout },
 		{ "udp timeout never below 120 s", test_udp_timeout_floor },
 		{ "icmp echo timeout 60 s", test_icmp_timeout },

@@ -449,7 +449,7 @@ test_memory_per_session(void)
 int
 main(int argc, char **argv)
 {
-	static const struct t_case cases[] = {
+	static const struct mg_cunit_case cases[] = {
 		{ "udp out and back, checksums", test_udp_out_and_back },
 		{ "udp checksum 0 stays 0", test_udp_zero_checksum_stays_zero },
 		{ "udp checksum computing to 0 is sent as 0xffff", test_udp_checksum_never_zero },

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 
 /* One's complement sum of big-endian words, folded, NOT complemented (RFC 1071 4.1). */
 static inline uint32_t
@@ -122,24 +122,5 @@ put_ipv4(uint8_t *ip, uint16_t total, uint8_t proto, const char *src, const char
 	memcpy(ip + 16, &d, 4);
 	ref_fix_ip_csum(ip);
 }
-
-/* Run all registered suites with the basic interface; exit status = number of failures. */
-static inline int
-run_cunit(void)
-{
-	unsigned int fails;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
-}
-
-#define ADD_TEST(suite, fn)                                          \
-	do {                                                         \
-		if (!CU_add_test(suite, #fn, fn))                    \
-			abort();                                     \
-	} while (0)
 
 #endif /* MG_PKT_TEST_UTIL_H */

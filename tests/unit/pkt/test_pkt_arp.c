@@ -145,16 +145,12 @@ test_parse_malformed(void)
 int
 main(void)
 {
-	CU_pSuite s;
+	static const struct mg_cunit_case cases[] = {
+		{ "test_parse_request", test_parse_request },
+		{ "test_build_reply", test_build_reply },
+		{ "test_build_request_and_gratuitous", test_build_request_and_gratuitous },
+		{ "test_parse_malformed", test_parse_malformed },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("pkt_arp", NULL, NULL);
-	if (!s)
-		return 1;
-	ADD_TEST(s, test_parse_request);
-	ADD_TEST(s, test_build_reply);
-	ADD_TEST(s, test_build_request_and_gratuitous);
-	ADD_TEST(s, test_parse_malformed);
-	return run_cunit();
+	return MG_CUNIT_RUN("pkt_arp", cases);
 }

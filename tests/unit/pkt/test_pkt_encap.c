@@ -142,15 +142,11 @@ test_malformed(void)
 int
 main(void)
 {
-	CU_pSuite s;
+	static const struct mg_cunit_case cases[] = {
+		{ "test_encap_bytes", test_encap_bytes },
+		{ "test_round_trip", test_round_trip },
+		{ "test_malformed", test_malformed },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("pkt_encap", NULL, NULL);
-	if (!s)
-		return 1;
-	ADD_TEST(s, test_encap_bytes);
-	ADD_TEST(s, test_round_trip);
-	ADD_TEST(s, test_malformed);
-	return run_cunit();
+	return MG_CUNIT_RUN("pkt_encap", cases);
 }

@@ -266,23 +266,19 @@ test_echo_refused(void)
 int
 main(void)
 {
-	CU_pSuite s;
+	static const struct mg_cunit_case cases[] = {
+		{ "test_error_small_packet_quoted_whole", test_error_small_packet_quoted_whole },
+		{ "test_error_576_limit", test_error_576_limit },
+		{ "test_error_frag_needed_mtu", test_error_frag_needed_mtu },
+		{ "test_error_capacity", test_error_capacity },
+		{ "test_error_truncated_and_padded", test_error_truncated_and_padded },
+		{ "test_error_not_about_errors", test_error_not_about_errors },
+		{ "test_error_fragments", test_error_fragments },
+		{ "test_error_addresses", test_error_addresses },
+		{ "test_error_malformed_offender", test_error_malformed_offender },
+		{ "test_echo_reply", test_echo_reply },
+		{ "test_echo_refused", test_echo_refused },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("pkt_icmp", NULL, NULL);
-	if (!s)
-		return 1;
-	ADD_TEST(s, test_error_small_packet_quoted_whole);
-	ADD_TEST(s, test_error_576_limit);
-	ADD_TEST(s, test_error_frag_needed_mtu);
-	ADD_TEST(s, test_error_capacity);
-	ADD_TEST(s, test_error_truncated_and_padded);
-	ADD_TEST(s, test_error_not_about_errors);
-	ADD_TEST(s, test_error_fragments);
-	ADD_TEST(s, test_error_addresses);
-	ADD_TEST(s, test_error_malformed_offender);
-	ADD_TEST(s, test_echo_reply);
-	ADD_TEST(s, test_echo_refused);
-	return run_cunit();
+	return MG_CUNIT_RUN("pkt_icmp", cases);
 }

@@ -320,23 +320,19 @@ test_verdict_strings(void)
 int
 main(void)
 {
-	CU_pSuite s;
+	static const struct mg_cunit_case cases[] = {
+		{ "test_reference_checksum", test_reference_checksum },
+		{ "test_parse_known_udp", test_parse_known_udp },
+		{ "test_parse_valid_protocols", test_parse_valid_protocols },
+		{ "test_parse_options", test_parse_options },
+		{ "test_parse_malformed_l3", test_parse_malformed_l3 },
+		{ "test_parse_fragment_info", test_parse_fragment_info },
+		{ "test_parse_malformed_l4", test_parse_malformed_l4 },
+		{ "test_dec_ttl_matches_recompute", test_dec_ttl_matches_recompute },
+		{ "test_dec_ttl_expired", test_dec_ttl_expired },
+		{ "test_unicast_src", test_unicast_src },
+		{ "test_verdict_strings", test_verdict_strings },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("pkt_ipv4", NULL, NULL);
-	if (!s)
-		return 1;
-	ADD_TEST(s, test_reference_checksum);
-	ADD_TEST(s, test_parse_known_udp);
-	ADD_TEST(s, test_parse_valid_protocols);
-	ADD_TEST(s, test_parse_options);
-	ADD_TEST(s, test_parse_malformed_l3);
-	ADD_TEST(s, test_parse_fragment_info);
-	ADD_TEST(s, test_parse_malformed_l4);
-	ADD_TEST(s, test_dec_ttl_matches_recompute);
-	ADD_TEST(s, test_dec_ttl_expired);
-	ADD_TEST(s, test_unicast_src);
-	ADD_TEST(s, test_verdict_strings);
-	return run_cunit();
+	return MG_CUNIT_RUN("pkt_ipv4", cases);
 }

@@ -161,18 +161,14 @@ test_mss_malformed(void)
 int
 main(void)
 {
-	CU_pSuite s;
+	static const struct mg_cunit_case cases[] = {
+		{ "test_mss_first_option", test_mss_first_option },
+		{ "test_mss_odd_offset", test_mss_odd_offset },
+		{ "test_mss_after_other_options", test_mss_after_other_options },
+		{ "test_mss_checksum_sweep", test_mss_checksum_sweep },
+		{ "test_mss_untouched", test_mss_untouched },
+		{ "test_mss_malformed", test_mss_malformed },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("pkt_tcp_mss", NULL, NULL);
-	if (!s)
-		return 1;
-	ADD_TEST(s, test_mss_first_option);
-	ADD_TEST(s, test_mss_odd_offset);
-	ADD_TEST(s, test_mss_after_other_options);
-	ADD_TEST(s, test_mss_checksum_sweep);
-	ADD_TEST(s, test_mss_untouched);
-	ADD_TEST(s, test_mss_malformed);
-	return run_cunit();
+	return MG_CUNIT_RUN("pkt_tcp_mss", cases);
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 
 #include "policy.h"
 
@@ -299,38 +299,23 @@ test_verdict_strings(void)
 	CU_ASSERT_STRING_EQUAL(mg_policy_verdict_str(MG_POLICY_VERDICT_COUNT), "unknown");
 }
 
-#define ADD_TEST(suite, fn)                       \
-	do {                                      \
-		if (!CU_add_test(suite, #fn, fn)) \
-			abort();                  \
-	} while (0)
-
 int
 main(void)
 {
-	unsigned int fails;
-	CU_pSuite s;
+	static const struct mg_cunit_case cases[] = {
+		{ "test_default_prefix_boundaries", test_default_prefix_boundaries },
+		{ "test_default_smtp", test_default_smtp },
+		{ "test_empty_and_idempotent", test_empty_and_idempotent },
+		{ "test_operator_overrides", test_operator_overrides },
+		{ "test_first_match_wins", test_first_match_wins },
+		{ "test_port_ranges", test_port_ranges },
+		{ "test_protected_not_overridable", test_protected_not_overridable },
+		{ "test_prefix_host_bits_and_edges", test_prefix_host_bits_and_edges },
+		{ "test_invalid_rules", test_invalid_rules },
+		{ "test_capacity", test_capacity },
+		{ "test_speed_report", test_speed_report },
+		{ "test_verdict_strings", test_verdict_strings },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("policy", NULL, NULL);
-	if (!s)
-		return 1;
-	ADD_TEST(s, test_default_prefix_boundaries);
-	ADD_TEST(s, test_default_smtp);
-	ADD_TEST(s, test_empty_and_idempotent);
-	ADD_TEST(s, test_operator_overrides);
-	ADD_TEST(s, test_first_match_wins);
-	ADD_TEST(s, test_port_ranges);
-	ADD_TEST(s, test_protected_not_overridable);
-	ADD_TEST(s, test_prefix_host_bits_and_edges);
-	ADD_TEST(s, test_invalid_rules);
-	ADD_TEST(s, test_capacity);
-	ADD_TEST(s, test_speed_report);
-	ADD_TEST(s, test_verdict_strings);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return MG_CUNIT_RUN("policy", cases);
 }

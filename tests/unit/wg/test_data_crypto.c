@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <sodium.h>
 
 #include "data_crypto.h"
@@ -167,28 +167,24 @@ static void test_many_bursts(void)
 	}
 }
 
-int main(void)
+int
+main(void)
 {
-	CU_pSuite s;
-	unsigned failures;
+	static const struct mg_cunit_case cases[] = {
+		{ "arch reported", test_arch_reported },
+		{ "seal equals libsodium", test_seal_matches_libsodium },
+		{ "open restores, tampering fails", test_open_restores_and_rejects },
+		{ "bursts equal libsodium", test_bursts_match_libsodium },
+		{ "bursts of every size", test_many_bursts },
+	};
+	int rc;
 
 	if (sodium_init() < 0)
 		return 1;
 	c = mg_wg_crypto_create();
 	if (c == NULL)
 		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("data_crypto", NULL, NULL);
-	CU_add_test(s, "arch reported", test_arch_reported);
-	CU_add_test(s, "seal equals libsodium", test_seal_matches_libsodium);
-	CU_add_test(s, "open restores, tampering fails", test_open_restores_and_rejects);
-	CU_add_test(s, "bursts equal libsodium", test_bursts_match_libsodium);
-	CU_add_test(s, "bursts of every size", test_many_bursts);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	rc = MG_CUNIT_RUN("data_crypto", cases);
 	mg_wg_crypto_destroy(c);
-	return failures ? 1 : 0;
+	return rc;
 }

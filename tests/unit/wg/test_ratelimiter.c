@@ -6,7 +6,7 @@
  */
 #include <arpa/inet.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 
 #include "ratelimiter.h"
 
@@ -172,24 +172,18 @@ static void test_busy_survive_transients(void)
 	mg_ratelimiter_destroy(rl);
 }
 
-int main(void)
+int
+main(void)
 {
-	CU_pSuite s;
-	unsigned failures;
+	static const struct mg_cunit_case cases[] = {
+		{ "create rejects zero arguments", test_create_rejects_zero },
+		{ "burst then refusal", test_burst_then_refusal },
+		{ "refill at the rate", test_refill_at_rate },
+		{ "sources are independent", test_sources_independent },
+		{ "full table", test_full_table },
+		{ "busy sources survive transients", test_busy_survive_transients },
+		{ "churn keeps live entries", test_churn_keeps_live_entries },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ratelimiter", NULL, NULL);
-	CU_add_test(s, "create rejects zero arguments", test_create_rejects_zero);
-	CU_add_test(s, "burst then refusal", test_burst_then_refusal);
-	CU_add_test(s, "refill at the rate", test_refill_at_rate);
-	CU_add_test(s, "sources are independent", test_sources_independent);
-	CU_add_test(s, "full table", test_full_table);
-	CU_add_test(s, "busy sources survive transients", test_busy_survive_transients);
-	CU_add_test(s, "churn keeps live entries", test_churn_keeps_live_entries);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return MG_CUNIT_RUN("ratelimiter", cases);
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 
 #include "replay.h"
 
@@ -161,25 +161,19 @@ static void test_against_model(void)
 	free(seen);
 }
 
-int main(void)
+int
+main(void)
 {
-	CU_pSuite s;
-	unsigned failures;
+	static const struct mg_cunit_case cases[] = {
+		{ "in order, duplicates", test_in_order_and_duplicates },
+		{ "counter 0 accepted once", test_first_counter_zero_once },
+		{ "out of order within the window", test_out_of_order_within_window },
+		{ "both edges of the window", test_window_edges },
+		{ "jumps larger than the window", test_large_jumps },
+		{ "jumps of whole rings", test_jump_whole_rings },
+		{ "REJECT_AFTER_MESSAGES", test_reject_after_messages },
+		{ "random sequences against a model", test_against_model },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("replay", NULL, NULL);
-	CU_add_test(s, "in order, duplicates", test_in_order_and_duplicates);
-	CU_add_test(s, "counter 0 accepted once", test_first_counter_zero_once);
-	CU_add_test(s, "out of order within the window", test_out_of_order_within_window);
-	CU_add_test(s, "both edges of the window", test_window_edges);
-	CU_add_test(s, "jumps larger than the window", test_large_jumps);
-	CU_add_test(s, "jumps of whole rings", test_jump_whole_rings);
-	CU_add_test(s, "REJECT_AFTER_MESSAGES", test_reject_after_messages);
-	CU_add_test(s, "random sequences against a model", test_against_model);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return MG_CUNIT_RUN("replay", cases);
 }

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 
 #include "timers.h"
 
@@ -300,29 +300,23 @@ static void test_deadlines_are_ahead(void)
 	}
 }
 
-int main(void)
+int
+main(void)
 {
-	CU_pSuite s;
-	unsigned failures;
+	static const struct mg_cunit_case cases[] = {
+		{ "idle peer does nothing", test_idle_peer_does_nothing },
+		{ "retransmit, then give up", test_retransmit_and_give_up },
+		{ "completion stops retransmission", test_complete_stops_retransmit },
+		{ "no endpoint: give up", test_no_endpoint_gives_up },
+		{ "passive keepalive", test_passive_keepalive },
+		{ "new handshake when unanswered", test_new_handshake_when_unanswered },
+		{ "rekey on send", test_rekey_on_send },
+		{ "rekey on receive", test_rekey_on_receive },
+		{ "expire current keypair", test_expire_current },
+		{ "zero all keys", test_zero_all_keys },
+		{ "persistent keepalive", test_persistent_keepalive },
+		{ "deadlines are always ahead", test_deadlines_are_ahead },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("timers", NULL, NULL);
-	CU_add_test(s, "idle peer does nothing", test_idle_peer_does_nothing);
-	CU_add_test(s, "retransmit, then give up", test_retransmit_and_give_up);
-	CU_add_test(s, "completion stops retransmission", test_complete_stops_retransmit);
-	CU_add_test(s, "no endpoint: give up", test_no_endpoint_gives_up);
-	CU_add_test(s, "passive keepalive", test_passive_keepalive);
-	CU_add_test(s, "new handshake when unanswered", test_new_handshake_when_unanswered);
-	CU_add_test(s, "rekey on send", test_rekey_on_send);
-	CU_add_test(s, "rekey on receive", test_rekey_on_receive);
-	CU_add_test(s, "expire current keypair", test_expire_current);
-	CU_add_test(s, "zero all keys", test_zero_all_keys);
-	CU_add_test(s, "persistent keepalive", test_persistent_keepalive);
-	CU_add_test(s, "deadlines are always ahead", test_deadlines_are_ahead);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return MG_CUNIT_RUN("timers", cases);
 }

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <blake2.h>
 #include <sodium.h>
 
@@ -684,37 +684,25 @@ test_tai64n(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
-		{"keys match without psk", test_keys_match_without_psk},
-		{"keys match with psk", test_keys_match_with_psk},
-		{"psk mismatch fails", test_psk_mismatch_fails},
-		{"replayed initiation rejected", test_replayed_initiation_rejected},
-		{"initiation flood rejected", test_initiation_flood_rejected},
-		{"wrong mac1 rejected", test_wrong_mac1_rejected},
-		{"decrypt failure and unknown peer", test_decrypt_failure_and_unknown_peer},
-		{"cookie under load", test_cookie_under_load},
-		{"cookie expiry", test_cookie_expiry},
-		{"open mode admits and caps", test_open_mode_admits_and_caps},
-		{"index release and reuse", test_index_release_and_reuse},
-		{"response checks", test_response_checks},
-		{"rate limited under load", test_rate_limited_under_load},
-		{"sizes and types", test_sizes_and_types},
-		{"tai64n", test_tai64n},
+	static const struct mg_cunit_case cases[] = {
+		{ "keys match without psk", test_keys_match_without_psk },
+		{ "keys match with psk", test_keys_match_with_psk },
+		{ "psk mismatch fails", test_psk_mismatch_fails },
+		{ "replayed initiation rejected", test_replayed_initiation_rejected },
+		{ "initiation flood rejected", test_initiation_flood_rejected },
+		{ "wrong mac1 rejected", test_wrong_mac1_rejected },
+		{ "decrypt failure and unknown peer", test_decrypt_failure_and_unknown_peer },
+		{ "cookie under load", test_cookie_under_load },
+		{ "cookie expiry", test_cookie_expiry },
+		{ "open mode admits and caps", test_open_mode_admits_and_caps },
+		{ "index release and reuse", test_index_release_and_reuse },
+		{ "response checks", test_response_checks },
+		{ "rate limited under load", test_rate_limited_under_load },
+		{ "sizes and types", test_sizes_and_types },
+		{ "tai64n", test_tai64n },
 	};
-	CU_pSuite s;
-	unsigned fails;
 
-	if (sodium_init() < 0 || CU_initialize_registry() != CUE_SUCCESS)
+	if (sodium_init() < 0)
 		return 2;
-	s = CU_add_suite("wg_handshake", NULL, NULL);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		CU_add_test(s, tests[i].name, tests[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return MG_CUNIT_RUN("wg_handshake", cases);
 }

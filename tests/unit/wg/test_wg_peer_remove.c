@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <sodium.h>
 
 #include "device.h"
@@ -302,25 +302,13 @@ test_indices_released(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} cases[] = {
+	static const struct mg_cunit_case cases[] = {
 		{ "remove and re-admit in open mode", test_remove_and_readmit },
 		{ "lookups after deletion in a full table", test_lookups_after_deletion_in_full_table },
 		{ "indices released, handshake state gone", test_indices_released },
 	};
-	CU_pSuite s;
-	unsigned fails;
 
-	if (sodium_init() < 0 || CU_initialize_registry() != CUE_SUCCESS)
+	if (sodium_init() < 0)
 		return 2;
-	s = CU_add_suite("wg peer removal", NULL, NULL);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CU_add_test(s, cases[i].name, cases[i].fn);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return MG_CUNIT_RUN("wg peer removal", cases);
 }

@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <sodium.h>
 
 #include "device.h"
@@ -169,20 +169,16 @@ test_rejections(void)
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
+	static const struct mg_cunit_case cases[] = {
+		{ "public key matches wg pubkey", test_public_key_matches_wg_pubkey },
+		{ "consumed and peer identified", test_consumed_and_peer_identified },
+		{ "consumed with psk configured", test_consumed_with_psk_configured },
+		{ "open mode learns client key", test_open_mode_learns_client_key },
+		{ "rejections", test_rejections },
+	};
 
-	if (sodium_init() < 0 || CU_initialize_registry() != CUE_SUCCESS)
+	if (sodium_init() < 0)
 		return 2;
-	s = CU_add_suite("wg_vector (wireguard-go initiation)", setup, NULL);
-	CU_add_test(s, "public key matches wg pubkey", test_public_key_matches_wg_pubkey);
-	CU_add_test(s, "consumed and peer identified", test_consumed_and_peer_identified);
-	CU_add_test(s, "consumed with psk configured", test_consumed_with_psk_configured);
-	CU_add_test(s, "open mode learns client key", test_open_mode_learns_client_key);
-	CU_add_test(s, "rejections", test_rejections);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return mg_cunit_run_suite("wg_vector (wireguard-go initiation)", setup, NULL, cases,
+				  MG_CUNIT_N(cases));
 }
