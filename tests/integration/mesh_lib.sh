@@ -93,7 +93,7 @@ mgm_node_config() {
 		echo ");"
 		echo "wireguard = { private_key_file = \"$MG_TMP/wg$i.key\"; listen_port = $MG_WG_PORT;"
 		echo "  mtu = $MG_TUNNEL_MTU; open = { enabled = true; max_peers = 16; }; };"
-		echo "nat = { max_sessions = 4096; port_range = [ ${MGM_NAT_RANGE[$i]} ]; };"
+		echo "nat = { max_sessions = 4096; max_sessions_per_peer = 1024; port_range = [ ${MGM_NAT_RANGE[$i]} ]; };"
 		echo "mesh = { port = $MGM_MESH_PORT; seeds = [ $MGM_SEEDS ]; roles = [ ${MGM_ROLES[$i]} ];"
 		echo "  country = \"${MGM_COUNTRY[$i]}\"; identity_key_file = \"$MG_TMP/id$i.key\"; };"
 	} >"$f"
@@ -109,7 +109,7 @@ mgm_node_start() {
 	[ -s "$log" ] && cat "$log" >>"$MG_TMP/n$i.prev.log"
 	mg_spawn "n$i" "${MGM_NS[$i]}" "$MESHGATE" -c "$MG_TMP/n$i.conf"
 	MGM_PID[$i]=$MG_LAST_PID
-	until grep -q 'meshgate: ready' "$log"; do
+	until grep -qs 'meshgate: ready' "$log"; do
 		kill -0 "${MGM_PID[$i]}" 2>/dev/null || mg_fail "node $i exited before ready: $(tail -n 5 "$log")"
 		[ $SECONDS -ge "$end" ] && mg_fail "node $i not ready within ${2:-60} s"
 		sleep 0.2
@@ -154,10 +154,13 @@ mgm_state_of() {
 
 # mgm_all_alive ID32... : every running node lists every given id as alive.
 mgm_all_alive() {
-	local i id
+	local i id view
 	for i in "${MGM_NODES[@]}"; do
 		[ -n "${MGM_PID[$i]}" ] || continue
-		for id in "$@"; do [ "$(mgm_state_of "$i" "$id")" = alive ] || return 1; done
+		view=$(mgm_view "$i")
+		for id in "$@"; do
+			[ "$(awk -v id="$id" '$1 == id { print $2 }' <<<"$view")" = alive ] || return 1
+		done
 	done
 }
 
