@@ -4,7 +4,7 @@
  *
  * Endpoint convention (docs/protocol.md): endpoints[0] is where the node's control protocol
  * listens (mesh port address : mesh.port), endpoints[1] its WireGuard endpoint (same address :
- * wireguard.listen_port).
+ * wireguard.listen_port). An exit originates the route 0.0.0.0/0.
  */
 #include <string.h>
 
@@ -69,6 +69,14 @@ mg_gateway_mesh_config(const struct mg_config *cfg, const struct mg_port_config 
 	self->n_endpoints = 2;
 	ipv4_addr(&self->endpoints[0], mesh_port->address.addr, cfg->mesh_port);
 	ipv4_addr(&self->endpoints[1], mesh_port->address.addr, cfg->listen_port);
+	if (cfg->mesh_roles & MG_MESH_ROLE_CFG_EXIT) {
+		/* An exit announces the internet, 0.0.0.0/0, at its capacity: clients and relays
+		 * pick exits by the routes' metric and bandwidth. */
+		static const struct mg_mesh_prefix internet = { .family = 4, .plen = 0 };
+
+		out->prefixes = &internet;
+		out->n_prefixes = 1;
+	}
 	for (unsigned i = 0; i < cfg->n_mesh_seeds; i++) {
 		memset(&seeds[i], 0, sizeof(seeds[i]));
 		ipv4_addr(&seeds[i].addr, cfg->mesh_seeds[i].addr, cfg->mesh_seeds[i].port);
