@@ -8,6 +8,7 @@
 #   MGM_INET_ADDR[I]  internet port "a.b.c.d/len"  MGM_INET_GW[I]  its next hop ("" = none)
 #   MGM_ROLES[I]      '"exit"' or '"relay"' ...   MGM_COUNTRY[I]  ISO code (default "ZZ")
 #   MGM_SEEDS         seeds of every node: '"198.51.100.1:51821"' (a libconfig list body)
+#   MGM_SEEDS_OF[I]   seeds of node I alone, when set (may be empty: no seeds)
 #   MGM_NAT_RANGE[I]  nat.port_range body (default "1024, 49151": clear of 51820/51821)
 # Files in $MG_TMP: nI.conf, nI.log (daemon output), idI.key (mesh identity, created by the
 # daemon on first start and kept across restarts), wgI.key (WireGuard key).
@@ -17,7 +18,7 @@
 MGM_CTL="$MG_ROOT/app/meshctl/meshctl"
 MGM_MESH_PORT=51821
 declare -A MGM_NS MGM_PID MGM_MESH_ADDR MGM_MESH_GW MGM_INET_ADDR MGM_INET_GW MGM_ROLES
-declare -A MGM_COUNTRY MGM_NAT_RANGE MGM_WG_PUB MGM_INSTANCE
+declare -A MGM_COUNTRY MGM_NAT_RANGE MGM_WG_PUB MGM_INSTANCE MGM_SEEDS_OF
 MGM_SEEDS=""
 MGM_NODES=()
 
@@ -94,7 +95,7 @@ mgm_node_config() {
 		echo "wireguard = { private_key_file = \"$MG_TMP/wg$i.key\"; listen_port = $MG_WG_PORT;"
 		echo "  mtu = $MG_TUNNEL_MTU; open = { enabled = true; max_peers = 16; }; };"
 		echo "nat = { max_sessions = 4096; max_sessions_per_peer = 1024; port_range = [ ${MGM_NAT_RANGE[$i]} ]; };"
-		echo "mesh = { port = $MGM_MESH_PORT; seeds = [ $MGM_SEEDS ]; roles = [ ${MGM_ROLES[$i]} ];"
+		echo "mesh = { port = $MGM_MESH_PORT; seeds = [ ${MGM_SEEDS_OF[$i]-$MGM_SEEDS} ]; roles = [ ${MGM_ROLES[$i]} ];"
 		echo "  country = \"${MGM_COUNTRY[$i]}\"; identity_key_file = \"$MG_TMP/id$i.key\"; };"
 	} >"$f"
 	chmod 600 "$f"
