@@ -85,21 +85,15 @@ nat_refused(struct mg_dp_worker *w, struct rte_mbuf *m, enum mg_nat_result r,
 	return true;
 }
 
-/* NAT out, asking the exit policy on a miss. Returns false when the packet goes to the tail. */
+/* The slow path of a NAT miss: relay target or exit policy, then a new session. Returns false
+ * when the packet goes to the tail. */
 static bool
-translate_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ipv4_info *info,
-	      uint64_t now, struct mg_dp_burst *to_peer)
+create_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ipv4_info *info,
+	   uint64_t now, struct mg_dp_burst *to_peer)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	uint32_t peer_id = mg_dp_mbuf_peer(m);
-	enum mg_nat_result r;
 	enum mg_policy_verdict pv;
-
-	r = mg_nat_out_lookup(w->nat, peer_id, ip, info->total_len, now);
-	if (likely(r == MG_NAT_OK))
-		return true;
-	if (r != MG_NAT_MISS)
-		return !nat_refused(w, m, r, to_peer);
+	enum mg_nat_result r;
 
 	if (info->proto == IPPROTO_UDP &&
 	    mg_dp_relay_target(w->dp, info->dst_be, rte_cpu_to_be_16(info->dst_port))) {
@@ -119,22 +113,23 @@ translate_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ip
 				     to_peer);
 		return false;
 	}
-	r = mg_nat_out_create(w->nat, peer_id, ip, info->total_len, now);
+	r = mg_nat_out_create(w->nat, mg_dp_mbuf_peer(m), ip, info->total_len, now);
 	if (nat_refused(w, m, r, to_peer))
 		return false;
 	MG_DP_COUNT(w, NAT_CREATED, 1);
 	return true;
 }
 
+/* The checks before NAT: sane inner IPv4, not a fragment, a source the peer may use (reverse
+ * path), TTL. Returns false when the packet goes to the tail. */
 static bool
-egress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct mg_dp_burst *to_peer)
+check_inner(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_pkt_ipv4_info *info,
+	    struct mg_dp_burst *to_peer)
 {
 	const struct mg_dp_peer *peer = &w->dp->peers[mg_dp_mbuf_peer(m)];
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	struct mg_pkt_ipv4_info info;
 	enum mg_pkt_verdict v;
 
-	v = mg_pkt_ipv4_parse((const uint8_t *)ip, rte_pktmbuf_data_len(m), &info);
+	v = mg_pkt_ipv4_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), info);
 	if (unlikely(v != MG_PKT_VERDICT_OK)) {
 		if (v == MG_PKT_VERDICT_FRAGMENT)
 			MG_DP_DROP(w, INNER_FRAGMENT);
@@ -146,43 +141,92 @@ egress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct mg_d
 			MG_DP_DROP(w, INNER_MALFORMED);
 		return false;
 	}
-	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - info.total_len); /* tunnel padding */
-	if (unlikely(!source_allowed(peer, info.src_be))) {
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - info->total_len); /* tunnel padding */
+	if (unlikely(!source_allowed(peer, info->src_be))) {
 		MG_DP_DROP(w, SOURCE_NOT_ALLOWED);
 		return false;
 	}
-	if (unlikely(info.ttl <= 1)) {
+	if (unlikely(info->ttl <= 1)) {
 		MG_DP_DROP(w, TTL_EXPIRED);
 		icmp_to_peer(w, m, MG_PKT_ICMP_TIME_EXCEEDED, MG_PKT_ICMP_TTL_EXCEEDED, to_peer);
 		return false;
 	}
-	if (!translate_out(w, m, &info, now, to_peer))
-		return false;
-	mg_pkt_ipv4_dec_ttl(ip);
-	if (info.proto == IPPROTO_TCP && (info.tcp_flags & RTE_TCP_SYN_FLAG))
-		mg_pkt_tcp_clamp_mss((struct rte_tcp_hdr *)((uint8_t *)ip + info.hdr_len),
-				     info.l4_len, w->dp->tunnel_mtu - IPV4_TCP_HEADERS);
-	MG_DP_COUNT(w, NAT_OUT, 1);
+	return true;
+}
 
+/* After NAT out: TTL, MSS clamp, Ethernet header for the internet port. */
+static bool
+finish_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ipv4_info *info,
+	   uint64_t now)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	unsigned int port = w->dp->internet_port;
-	uint32_t hop = mg_dp_next_hop(&w->dp->ports[port], ip->dst_addr);
-	if (unlikely(!mg_dp_l2_prepend(w, port, m, hop, now)))
+
+	mg_pkt_ipv4_dec_ttl(ip);
+	if (info->proto == IPPROTO_TCP && (info->tcp_flags & RTE_TCP_SYN_FLAG))
+		mg_pkt_tcp_clamp_mss((struct rte_tcp_hdr *)((uint8_t *)ip + info->hdr_len),
+				     info->l4_len, w->dp->tunnel_mtu - IPV4_TCP_HEADERS);
+	MG_DP_COUNT(w, NAT_OUT, 1);
+	if (unlikely(!mg_dp_l2_prepend(w, port, m,
+				       mg_dp_next_hop(&w->dp->ports[port], ip->dst_addr), now)))
 		return false;
 	m->port = port;
 	return true;
 }
 
+/* The NAT result of one packet: a hit goes on; a miss takes the slow path, unless an earlier
+ * packet of the burst created its session meanwhile (two packets of one new flow). */
+static bool
+translate_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ipv4_info *info,
+	      enum mg_nat_result r, bool *created, uint64_t now, struct mg_dp_burst *to_peer)
+{
+	if (r == MG_NAT_MISS && *created)
+		r = mg_nat_out_lookup(w->nat, mg_dp_mbuf_peer(m),
+				      rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *), info->total_len, now);
+	if (likely(r == MG_NAT_OK))
+		return true;
+	if (r != MG_NAT_MISS)
+		return !nat_refused(w, m, r, to_peer);
+	if (!create_out(w, m, info, now, to_peer))
+		return false;
+	*created = true;
+	return true;
+}
+
+/* Checks per packet, then NAT out for the whole burst at once (the session lookups overlap their
+ * cache misses), then the slow path for misses and the output headers, in packet order. */
 uint16_t
 mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 	     struct mg_dp_burst *to_peer)
 {
 	struct mg_dp_split split = { 0 };
+	struct mg_pkt_ipv4_info info[MG_DP_BURST * 2];
+	struct rte_mbuf *ok[MG_DP_BURST * 2];
+	struct rte_ipv4_hdr *ips[MG_DP_BURST * 2];
+	uint32_t peer_ids[MG_DP_BURST * 2], lens[MG_DP_BURST * 2];
+	enum mg_nat_result res[MG_DP_BURST * 2];
+	uint16_t k = 0;
+	bool created = false;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (egress_one(w, pkts[i], now, to_peer))
-			mg_dp_keep(pkts, &split, pkts[i]);
-		else
+		if (!check_inner(w, pkts[i], &info[k], to_peer)) {
 			mg_dp_reject(&split, pkts[i]);
+			continue;
+		}
+		ok[k] = pkts[i];
+		ips[k] = rte_pktmbuf_mtod(pkts[i], struct rte_ipv4_hdr *);
+		peer_ids[k] = mg_dp_mbuf_peer(pkts[i]);
+		lens[k] = info[k].total_len;
+		k++;
+	}
+	if (k > 0)
+		mg_nat_out_lookup_burst(w->nat, peer_ids, ips, lens, k, now, res);
+	for (uint16_t i = 0; i < k; i++) {
+		if (translate_out(w, ok[i], &info[i], res[i], &created, now, to_peer) &&
+		    finish_out(w, ok[i], &info[i], now))
+			mg_dp_keep(pkts, &split, ok[i]);
+		else
+			mg_dp_reject(&split, ok[i]);
 	}
 	return mg_dp_split_finish(pkts, &split);
 }

@@ -76,6 +76,18 @@ void mg_nat_set_peer_limit(struct mg_nat *nat, uint32_t peer_id, uint32_t max_se
 enum mg_nat_result mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id,
 				     struct rte_ipv4_hdr *ip, uint32_t len, uint64_t now_ns);
 
+enum { MG_NAT_BURST_MAX = 64 }; /* packets per mg_nat_out_lookup_burst call (more are chunked) */
+
+/* The fast path out over a burst: res[i] and packet i exactly as mg_nat_out_lookup(nat,
+ * peer_ids[i], ips[i], lens[i], now_ns) called for i = 0..n-1 in order would leave them. The
+ * session table is searched for the whole burst at once (rte_hash bulk lookup, which prefetches
+ * the buckets) and the sessions are prefetched before any is touched, so cache misses overlap.
+ * A caller that then creates a session for a MISS must look the later MISSes of the burst up
+ * again: they may belong to the same new flow. */
+void mg_nat_out_lookup_burst(struct mg_nat *nat, const uint32_t *peer_ids,
+			     struct rte_ipv4_hdr *const *ips, const uint32_t *lens, unsigned n,
+			     uint64_t now_ns, enum mg_nat_result *res);
+
 /* Slow path out, called after the exit policy allowed the destination: create the mapping and
  * session, then translate as above. TCP: only a SYN may open a session (else ERR_TCP_NOT_SYN);
  * ICMP: only an echo request. If the session exists already it is simply used. On any error the

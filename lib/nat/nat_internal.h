@@ -87,7 +87,7 @@ struct nat_session {
 	uint32_t t_prev, t_next;     /* timer list of timer_class; t_next also links the free list */
 	uint32_t p_prev, p_next;     /* sessions of the same peer */
 	uint64_t expire_ns;
-};
+} __rte_cache_aligned; /* one cache line per session: a lookup touches one line, not two */
 
 struct nat_mapping {
 	struct nat_mkey mkey;
@@ -184,6 +184,8 @@ struct nat_session *nat_session_find_in(struct mg_nat *nat, const struct nat_ike
 					uint64_t now_ns);
 enum mg_nat_result nat_session_create(struct mg_nat *nat, const struct nat_okey *k,
 				      uint64_t now_ns, struct nat_session **out);
+struct nat_session *nat_session_live(struct mg_nat *nat, int pos, void *data, uint64_t now_ns);
+void nat_session_prefetch_links(const struct mg_nat *nat, uint32_t i);
 void nat_session_touch(struct mg_nat *nat, struct nat_session *s, uint64_t now_ns);
 void nat_tcp_track(struct nat_session *s, uint8_t flags, bool outbound);
 

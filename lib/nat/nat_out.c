@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include <rte_icmp.h>
+#include <rte_prefetch.h>
 #include <rte_tcp.h>
 
 #include "nat_internal.h"
@@ -70,6 +71,61 @@ mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
 	}
 	nat_count(&nat->st.out_lookup[r]);
 	return r;
+}
+
+/* Bulk lookup of up to MG_NAT_BURST_MAX packets. A session freed on the way (found expired) may
+ * have been another packet's bulk hit: from then on each packet is looked up alone. */
+static void
+out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_hdr *const *ips,
+		 const uint32_t *lens, unsigned n, uint64_t now_ns, enum mg_nat_result *res)
+{
+	struct nat_okey keys[MG_NAT_BURST_MAX];
+	struct nat_l4 l4[MG_NAT_BURST_MAX];
+	const void *kp[MG_NAT_BURST_MAX];
+	void *data[MG_NAT_BURST_MAX];
+	uint8_t at[MG_NAT_BURST_MAX];
+	uint64_t hits = 0, expired0 = nat->st.expired;
+	unsigned nk = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		res[i] = out_key(nat, peer_ids[i], ips[i], lens[i], &l4[i], &keys[i]);
+		if (likely(res[i] == MG_NAT_OK)) {
+			kp[nk] = &keys[i];
+			at[nk++] = (uint8_t)i;
+		}
+	}
+	if (nk > 0)
+		rte_hash_lookup_bulk_data(nat->out_h, kp, nk, &hits, data);
+	for (unsigned j = 0; j < nk; j++)
+		if (hits & (1ULL << j))
+			rte_prefetch0(&nat->sessions[(uint32_t)(uintptr_t)data[j]]);
+	for (unsigned j = 0; j < nk; j++) {
+		unsigned i = at[j];
+		struct nat_session *s;
+
+		if (likely(nat->st.expired == expired0))
+			s = nat_session_live(nat, (hits & (1ULL << j)) ? 0 : -1, data[j], now_ns);
+		else
+			s = nat_session_find_out(nat, &keys[i], now_ns);
+		if (j + 1 < nk && (hits & (1ULL << (j + 1))))
+			nat_session_prefetch_links(nat, (uint32_t)(uintptr_t)data[j + 1]);
+		if (likely(s != NULL))
+			out_translate(nat, s, ips[i], &l4[i], now_ns);
+		else
+			res[i] = MG_NAT_MISS;
+	}
+	for (unsigned i = 0; i < n; i++)
+		nat_count(&nat->st.out_lookup[res[i]]);
+}
+
+void
+mg_nat_out_lookup_burst(struct mg_nat *nat, const uint32_t *peer_ids,
+			struct rte_ipv4_hdr *const *ips, const uint32_t *lens, unsigned n,
+			uint64_t now_ns, enum mg_nat_result *res)
+{
+	for (unsigned off = 0; off < n; off += MG_NAT_BURST_MAX)
+		out_lookup_chunk(nat, peer_ids + off, ips + off, lens + off,
+				 RTE_MIN(n - off, (unsigned)MG_NAT_BURST_MAX), now_ns, res + off);
 }
 
 /* Only a bare SYN opens a TCP session (RFC 5382); only an echo request opens an ICMP one. */

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <rte_byteorder.h>
+#include <rte_prefetch.h>
 #include <rte_tcp.h>
 
 #include "nat_internal.h"
@@ -134,11 +135,26 @@ nat_session_touch(struct mg_nat *nat, struct nat_session *s, uint64_t now_ns)
 	uint32_t i = (uint32_t)(s - nat->sessions);
 	uint8_t cls = timer_class_of(s);
 
-	list_remove(nat, &nat->timers[s->timer_class], i);
-	s->timer_class = cls;
+	/* Already last of its list (a busy flow): moving it to the tail would change nothing. */
+	if (cls != s->timer_class || s->t_next != NAT_NIL) {
+		list_remove(nat, &nat->timers[s->timer_class], i);
+		s->timer_class = cls;
+		list_append(nat, &nat->timers[cls], i);
+	}
 	s->expire_ns = now_ns + nat->timeout_ns[cls];
-	list_append(nat, &nat->timers[cls], i);
 	nat->last_now = now_ns;
+}
+
+/* The timer-list neighbours a touch of session i will write: fetched ahead by bulk lookups. */
+void
+nat_session_prefetch_links(const struct mg_nat *nat, uint32_t i)
+{
+	const struct nat_session *s = &nat->sessions[i];
+
+	if (s->t_prev != NAT_NIL)
+		rte_prefetch0(&nat->sessions[s->t_prev]);
+	if (s->t_next != NAT_NIL)
+		rte_prefetch0(&nat->sessions[s->t_next]);
 }
 
 /* RFC 5382 tracking, reduced to what the timeouts need: SYN out -> SYN in -> ACK out is
@@ -166,8 +182,8 @@ nat_tcp_track(struct nat_session *s, uint8_t flags, bool outbound)
 }
 
 /* A session found expired is freed on the spot and reported as absent. */
-static struct nat_session *
-live_or_free(struct mg_nat *nat, int pos, void *data, uint64_t now_ns)
+struct nat_session *
+nat_session_live(struct mg_nat *nat, int pos, void *data, uint64_t now_ns)
 {
 	uint32_t i = (uint32_t)(uintptr_t)data;
 
@@ -187,7 +203,7 @@ nat_session_find_out(struct mg_nat *nat, const struct nat_okey *k, uint64_t now_
 	void *data = NULL;
 	int pos = rte_hash_lookup_data(nat->out_h, k, &data);
 
-	return live_or_free(nat, pos, data, now_ns);
+	return nat_session_live(nat, pos, data, now_ns);
 }
 
 struct nat_session *
@@ -196,7 +212,7 @@ nat_session_find_in(struct mg_nat *nat, const struct nat_ikey *k, uint64_t now_n
 	void *data = NULL;
 	int pos = rte_hash_lookup_data(nat->in_h, k, &data);
 
-	return live_or_free(nat, pos, data, now_ns);
+	return nat_session_live(nat, pos, data, now_ns);
 }
 
 /* Free up to `scan` expired sessions of one peer, walking its list. */
