@@ -186,3 +186,27 @@ mgm_wait_ms() {
 	done
 	echo $((($(date +%s%N) - t0) / 1000000))
 }
+
+# mgm_seq_of I ID32: the sequence node I holds for ID32 (empty when absent).
+mgm_seq_of() { mgm_view "$1" | awk -v id="$2" '$1 == id { print $3 }'; }
+
+# mgm_seq_everywhere ID32 SEQ: every running node holds exactly SEQ for ID32.
+mgm_seq_everywhere() {
+	local i
+	for i in "${MGM_NODES[@]}"; do
+		[ -n "${MGM_PID[$i]}" ] || continue
+		[ "$(mgm_seq_of "$i" "$1")" = "$2" ] || return 1
+	done
+}
+
+# mgm_wait_refresh I ID32 SECONDS: wait until node I re-signs its own record (it does so every
+# 10 s with its load); prints the new sequence, 1 on timeout.
+mgm_wait_refresh() {
+	local s0 s end=$((SECONDS + $3))
+	s0=$(mgm_seq_of "$1" "$2")
+	while s=$(mgm_seq_of "$1" "$2"); [ "$s" = "$s0" ]; do
+		[ $SECONDS -ge "$end" ] && return 1
+		sleep 0.05
+	done
+	echo "$s"
+}

@@ -8,9 +8,9 @@
 #   expired        a record of a fresh key, issued 2 h ago, expired 1 h ago           REC_EXPIRED
 #   stale          node 2's record re-signed with node 2's own key (its identity file)
 #                  at a sequence below what every node holds                           REC_STALE
-# and to node 1 only:
-#   replay         a genuine datagram node 2 sent to node 1 (tcpdump on node 2's bridge
-#                  port), sent again within a few seconds                             RX_REPLAY
+# and to the node it was first sent to (1 or 3):
+#   replay         a genuine datagram of node 2 (tcpdump on node 2's bridge port), sent
+#                  again within a few seconds                                         RX_REPLAY
 # Asserts every reject counter rose on each target, and that every view is the same before and
 # after (same members, states, endpoints, roles). Sequences: a node re-signs its own record
 # every 10 s (load update), so a seq may rise between the snapshots, but only to a value that
@@ -51,19 +51,24 @@ declare -A before_ctr
 for i in 1 3; do for c in $CTRS; do before_ctr[$i.$c]=$(mgm_counter "$i" "$c"); done; done
 snapshot "$MG_TMP/view.before"
 
-# The replayed datagram: capture one node 2 -> node 1 control datagram on node 2's bridge port.
-mg_spawn cap "$MG_NS_R" timeout 15 tcpdump -n -U -c 1 -i r-m2 -w "$MG_TMP/n2.pcap" \
-	"udp and src host 198.51.100.2 and dst host 198.51.100.1 and dst port $MGM_MESH_PORT"
+# The replayed datagram: capture one control datagram node 2 sends (to whichever node it talks
+# to first) on node 2's bridge port; it goes back to the node it was sent to.
+mg_spawn cap "$MG_NS_R" timeout 25 tcpdump -n -U -c 1 -i r-m2 -w "$MG_TMP/n2.pcap" \
+	"udp and src host 198.51.100.2 and src port $MGM_MESH_PORT and dst port $MGM_MESH_PORT"
 cap_pid=$MG_LAST_PID
-mg_wait_gone "$cap_pid" 16 || mg_fail "tcpdump did not end"
-[ -s "$MG_TMP/n2.pcap" ] || mg_fail "no datagram of node 2 to node 1 captured in 15 s: $(cat "$MG_TMP/cap.log")"
+mg_wait_gone "$cap_pid" 26 || mg_fail "tcpdump did not end"
+replay_to=$(ip netns exec "$MG_NS_R" tcpdump -n -r "$MG_TMP/n2.pcap" 2>/dev/null |
+	sed -n 's/.* > \(198\.51\.100\.[0-9]*\)\.[0-9]*: UDP.*/\1/p' | head -n1)
+[ -n "$replay_to" ] || mg_fail "no control datagram of node 2 captured in 25 s: $(cat "$MG_TMP/cap.log")"
+replay_node=${replay_to##*.}
+[ "$replay_node" = 1 ] || [ "$replay_node" = 3 ] || mg_fail "node 2 sent to $replay_to, not a node"
 
 # Lowest sequence of node 2 any view holds; the stale record goes one below it.
 n2_min=$(awk -v id="${ID[2]:0:32}" '$2 == id { print $4 }' "$MG_TMP/view.before" | sort -n | head -n1)
 stale_seq=$((n2_min - 1))
 
 inj() { ip netns exec "$INJ_NS" "$INJECT" "$@" >>"$MG_TMP/inject.log" 2>&1 || mg_fail "mesh_inject $1 failed: $(tail -n 2 "$MG_TMP/inject.log")"; }
-inj replay "198.51.100.1:$MGM_MESH_PORT" --pcap "$MG_TMP/n2.pcap"
+inj replay "$replay_to:$MGM_MESH_PORT" --pcap "$MG_TMP/n2.pcap"
 for i in 1 3; do
 	to=198.51.100.$i:$MGM_MESH_PORT
 	inj forged-dgram "$to" --claim "${ID[2]}"
@@ -74,12 +79,12 @@ done
 mg_log "injected: $(tr '\n' ';' <"$MG_TMP/inject.log")"
 injected_seqs=$(grep -o 'seq=[0-9]*' "$MG_TMP/inject.log" | cut -d= -f2 | sort -u)
 
-# Counters: every reject reason rose on each target (replay on node 1 only).
+# Counters: every reject reason rose on each target (replay on its target only).
 sleep 1
 summary=""
 for i in 1 3; do
 	for c in $CTRS; do
-		[ "$c" = RX_REPLAY ] && [ "$i" != 1 ] && continue
+		[ "$c" = RX_REPLAY ] && [ "$i" != "$replay_node" ] && continue
 		v=$(mgm_counter "$i" "$c")
 		d=$((v - ${before_ctr[$i.$c]}))
 		[ "$d" -ge 1 ] || mg_fail "node $i: $c did not rise ($v, before ${before_ctr[$i.$c]})"
