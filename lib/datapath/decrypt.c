@@ -32,15 +32,43 @@ signal_confirm(struct mg_dp_worker *w, struct mg_dp_keypair *kp)
 		kp->confirm_sent = false; /* retry with the next packet */
 }
 
+/* A peer's received packets and bytes over a run of its packets in the burst, added with one
+ * atomic each when the peer changes or the burst ends rather than two per packet (other lcores
+ * may count the same peer, so the adds stay atomic). */
+struct rx_tally {
+	struct mg_dp_peer *peer;
+	uint64_t packets, bytes;
+};
+
+static void
+tally_flush(struct rx_tally *t)
+{
+	if (t->packets != 0) {
+		__atomic_fetch_add(&t->peer->rx_packets, t->packets, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&t->peer->rx_bytes, t->bytes, __ATOMIC_RELAXED);
+	}
+	t->packets = t->bytes = 0;
+}
+
+static void
+tally_add(struct rx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
+{
+	if (peer != t->peer) {
+		tally_flush(t);
+		t->peer = peer;
+	}
+	t->packets++;
+	t->bytes += bytes;
+}
+
 static void
 note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypair *kp,
-	     uint64_t endpoint, uint32_t bytes, bool data, uint64_t now)
+	     uint64_t endpoint, uint32_t bytes, bool data, uint64_t now, struct rx_tally *tally)
 {
 	__atomic_store_n(&peer->last_rx_ns, now, __ATOMIC_RELAXED);
 	if (data)
 		__atomic_store_n(&peer->last_rx_data_ns, now, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&peer->rx_packets, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&peer->rx_bytes, bytes, __ATOMIC_RELAXED);
+	tally_add(tally, peer, bytes);
 	if (unlikely(__atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED) != endpoint)) {
 		/* An authenticated packet from a new address: the peer roamed. */
 		__atomic_store_n(&peer->endpoint, endpoint, __ATOMIC_RELAXED);
@@ -53,7 +81,8 @@ note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypa
 
 /* Open one packet whose keypair is known. Returns false when it goes to the tail. */
 static bool
-open_one(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp, uint64_t now)
+open_one(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp, uint64_t now,
+	 struct rx_tally *tally)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 							  RTE_ETHER_HDR_LEN);
@@ -89,7 +118,7 @@ open_one(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp, u
 	}
 
 	note_peer_rx(w, peer, kp, mg_dp_endpoint_pack(ip->src_addr, udp->src_port),
-		     plain_len, plain_len != 0, now);
+		     plain_len, plain_len != 0, now, tally);
 	if (plain_len == 0) {
 		MG_DP_COUNT(w, KEEPALIVES_RX, 1);
 		return false;
@@ -135,6 +164,7 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 	struct rte_mbuf *candidates[MG_DP_BURST * 2];
 	uint16_t n_cand = 0;
 	uint64_t hits = 0;
+	struct rx_tally tally = { 0 };
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (check_header(w, pkts[i], &receivers[n_cand])) {
@@ -153,11 +183,12 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 		if (unlikely(!(hits & (1ULL << i)))) {
 			MG_DP_DROP(w, WG_UNKNOWN_INDEX);
 			mg_dp_reject(&split, m);
-		} else if (open_one(w, m, data[i], now)) {
+		} else if (open_one(w, m, data[i], now, &tally)) {
 			mg_dp_keep(pkts, &split, m);
 		} else {
 			mg_dp_reject(&split, m);
 		}
 	}
+	tally_flush(&tally);
 	return mg_dp_split_finish(pkts, &split);
 }

@@ -48,8 +48,37 @@ padded_len(uint32_t len, uint32_t mtu)
 	return p;
 }
 
+/* A peer's sent packets and bytes over a run of its packets in the burst, added with one atomic
+ * each when the peer changes or the burst ends rather than two per packet (other lcores may
+ * count the same peer, so the adds stay atomic). */
+struct tx_tally {
+	struct mg_dp_peer *peer;
+	uint64_t packets, bytes;
+};
+
+static void
+tally_flush(struct tx_tally *t)
+{
+	if (t->packets != 0) {
+		__atomic_fetch_add(&t->peer->tx_packets, t->packets, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&t->peer->tx_bytes, t->bytes, __ATOMIC_RELAXED);
+	}
+	t->packets = t->bytes = 0;
+}
+
+static void
+tally_add(struct tx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
+{
+	if (peer != t->peer) {
+		tally_flush(t);
+		t->peer = peer;
+	}
+	t->packets++;
+	t->bytes += bytes;
+}
+
 static bool
-encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now)
+encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct tx_tally *tally)
 {
 	struct mg_dp *dp = w->dp;
 	uint32_t peer_id = mg_dp_mbuf_peer(m);
@@ -104,8 +133,7 @@ encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now)
 	__atomic_store_n(&peer->last_tx_ns, now, __ATOMIC_RELAXED);
 	if (len != 0)
 		__atomic_store_n(&peer->last_tx_data_ns, now, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&peer->tx_packets, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&peer->tx_bytes, len, __ATOMIC_RELAXED);
+	tally_add(tally, peer, len);
 	MG_DP_COUNT(w, ENCRYPTED, 1);
 	MG_DP_COUNT(w, ENCRYPTED_BYTES, len);
 	return true;
@@ -115,12 +143,14 @@ uint16_t
 mg_dp_encrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	struct mg_dp_split split = { 0 };
+	struct tx_tally tally = { 0 };
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (encrypt_one(w, pkts[i], now))
+		if (encrypt_one(w, pkts[i], now, &tally))
 			mg_dp_keep(pkts, &split, pkts[i]);
 		else
 			mg_dp_reject(&split, pkts[i]);
 	}
+	tally_flush(&tally);
 	return mg_dp_split_finish(pkts, &split);
 }
