@@ -53,7 +53,7 @@ snapshot "$MG_TMP/view.before"
 
 # The replayed datagram: capture one control datagram node 2 sends (to whichever node it talks
 # to first) on node 2's bridge port; it goes back to the node it was sent to.
-mg_spawn cap "$MG_NS_R" timeout 25 tcpdump -n -U -c 1 -i r-m2 -w "$MG_TMP/n2.pcap" \
+mg_spawn cap "$MG_NS_R" timeout 25 tcpdump -n -U --immediate-mode -c 1 -i r-m2 -w "$MG_TMP/n2.pcap" \
 	"udp and src host 198.51.100.2 and src port $MGM_MESH_PORT and dst port $MGM_MESH_PORT"
 cap_pid=$MG_LAST_PID
 mg_wait_gone "$cap_pid" 26 || mg_fail "tcpdump did not end"

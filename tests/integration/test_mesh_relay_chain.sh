@@ -79,7 +79,7 @@ ip -n "$C" route add "$EXIT_WG/32" dev "$WGA"
 policy_denied() { MG_INSTANCE=${MGM_INSTANCE[$RELAY]} mg_counter_sum "$MG_CTR_POLICY_DENY"; }
 ip -n "$C" route add "$MG_SERVER/32" dev "$WGA"
 deny0=$(policy_denied)
-mg_spawn capdeny "$R" timeout 20 tcpdump -n -l -i r-i1 "icmp and host $MG_SERVER"
+mg_spawn capdeny "$R" timeout 20 tcpdump -n -l --immediate-mode -i r-i1 "icmp and host $MG_SERVER"
 capdeny_pid=$MG_LAST_PID
 mg_wait_for 5 grep -q 'listening on' "$MG_TMP/capdeny.log" || mg_fail "tcpdump on r-i1 did not start"
 out=$(ip netns exec "$C" ping -n -c 5 -i 0.4 -W 1 "$MG_SERVER" 2>&1) && mg_fail "ping through the relay alone was answered: $out"
@@ -87,15 +87,16 @@ hs=$(ip netns exec "$C" wg show "$WGA" latest-handshakes | awk '{print $2}')
 [ "${hs:-0}" -gt 0 ] || mg_fail "wgA never completed a handshake with the relay (the deny proves nothing)"
 deny1=$(policy_denied)
 [ $((deny1 - deny0)) -ge 4 ] || mg_fail "relay policy_denied rose by $((deny1 - deny0)), expected >= 4 (first ping may ride the handshake)"
+sleep 1
 mg_stop_pid "$capdeny_pid" TERM 5
 grep -q "$MG_SERVER" "$MG_TMP/capdeny.log" && mg_fail "an echo to $MG_SERVER left the relay: $(grep "$MG_SERVER" "$MG_TMP/capdeny.log" | head -n 2)"
 mg_log "relay alone: ping dropped, policy_denied +$((deny1 - deny0))"
 ip -n "$C" route del "$MG_SERVER/32" dev "$WGA"
 
 # Captures on both links while the chain carries the page.
-mg_spawn capx "$R" timeout 60 tcpdump -n -U -i r-m2 -w "$MG_TMP/relay-exit.pcap" ip
+mg_spawn capx "$R" timeout 60 tcpdump -n -U --immediate-mode -i r-m2 -w "$MG_TMP/relay-exit.pcap" ip
 capx_pid=$MG_LAST_PID
-mg_spawn capc "$R" timeout 60 tcpdump -n -U -i r-c1 -w "$MG_TMP/client-relay.pcap" ip
+mg_spawn capc "$R" timeout 60 tcpdump -n -U --immediate-mode -i r-c1 -w "$MG_TMP/client-relay.pcap" ip
 capc_pid=$MG_LAST_PID
 mg_wait_for 5 grep -q 'listening on' "$MG_TMP/capx.log" || mg_fail "tcpdump on r-m2 did not start"
 mg_wait_for 5 grep -q 'listening on' "$MG_TMP/capc.log" || mg_fail "tcpdump on r-c1 did not start"
@@ -111,6 +112,7 @@ page=$(ip netns exec "$C" curl -sS --max-time 5 "http://$MG_SERVER/" | head -n1)
 relayed1=$(MG_INSTANCE=${MGM_INSTANCE[$RELAY]} mg_counter_sum 'relay_sessions_created')
 [ "$relayed1" -gt "$relayed0" ] || mg_fail "the relay's relay_sessions_created counter did not rise ($relayed0 -> $relayed1)"
 mg_log "page through the chain after $ms ms, server saw $page; relay_sessions_created +$((relayed1 - relayed0))"
+sleep 1 # let the captures write what they saw
 mg_stop_pid "$capx_pid" TERM 5
 mg_stop_pid "$capc_pid" TERM 5
 
