@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,7 +21,8 @@
 
 enum { MESH_OUT_DGRAMS = 64, MESH_OUT_EVENTS = 64, MG_MESH_RELAY_TARGETS_MAX = 4096 };
 
-#define LOAD_INTERVAL_NS (10ULL * 1000 * 1000 * 1000) /* how often the announced load is updated */
+#define LOAD_INTERVAL_NS (10ULL * 1000 * 1000 * 1000) /* how often the load is measured */
+enum { LOAD_STEP_PERMILLE = 50 }; /* re-announce only a change at least this large */
 
 struct mg_ctl_mesh {
 	/* Held by the control lcore while it runs the node, and by telemetry while it reads the
@@ -33,6 +35,7 @@ struct mg_ctl_mesh {
 	uint64_t next_tick_ns;
 	uint64_t next_load_ns;
 	uint64_t busy_seen, idle_seen;  /* workers' loop counters at the last load update */
+	int announced_load;             /* permille in the current record */
 };
 
 /* Mesh records carry Unix time; the data plane's monotonic clock is not enough here. */
@@ -189,7 +192,8 @@ mg_ctl_mesh_input(struct mg_control *c, const struct mg_pkt_udp4_outer *outer, u
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* The load a node announces: the share of worker loop passes that found work, in permille. */
+/* The load a node announces: the share of worker loop passes that found work, in permille,
+ * re-announced when it moved by LOAD_STEP_PERMILLE or more. */
 static void
 update_load(struct mg_control *c, struct mg_ctl_mesh *m, uint64_t now_mono, uint64_t now_wall)
 {
@@ -208,8 +212,16 @@ update_load(struct mg_control *c, struct mg_ctl_mesh *m, uint64_t now_mono, uint
 	di = idle - m->idle_seen;
 	m->busy_seen = busy;
 	m->idle_seen = idle;
-	if (db + di > 0)
-		mg_mesh_node_set_load(m->node, (uint16_t)(db * 1000 / (db + di)), now_wall);
+	if (db + di > 0) {
+		int load = (int)(db * 1000 / (db + di));
+
+		/* Every new load is a newly signed record the whole mesh gossips: announce only a
+		 * real change, not measurement noise. */
+		if (abs(load - m->announced_load) >= LOAD_STEP_PERMILLE) {
+			m->announced_load = load;
+			mg_mesh_node_set_load(m->node, (uint16_t)load, now_wall);
+		}
+	}
 }
 
 void
