@@ -1,9 +1,9 @@
 /* Gossip: bootstrap from seeds, push-pull anti-entropy over bucket digests, rumours.
  *
  * Round: DIGEST(reply wanted) to `fanout` random members (the seeds while the view is empty).
- * The receiver answers with its DIGEST and its records of the buckets that differ (pull); the
- * first node then sends its records of the buckets that still differ (push). Dead members travel
- * as DEAD messages, not records, so anti-entropy also heals missed rumours.
+ * The receiver answers with a SUMMARY (tag, seq, dead?) of the buckets that differ; the first
+ * node pushes the records the peer lacks and REQUESTs those it lacks (pull), so no record crosses
+ * twice. Dead members travel as DEAD messages, so anti-entropy also heals missed rumours.
  */
 #include <string.h>
 
@@ -124,36 +124,76 @@ void mg_mesh_gossip_tick(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh
 	}
 }
 
-/* Our records (DEAD notices for dead members) of the buckets set in mismatch, at most
- * gossip_records of them, from a random starting slot so that big buckets take turns. */
-static void send_buckets(struct mg_mesh_node *n, struct mg_mesh_out *out,
+static bool bit(const uint8_t *map, uint32_t b)
+{
+	return map[b / 8] & (1u << (b % 8));
+}
+
+/* One entry as the peer should learn it: its record, or a DEAD notice when it died. */
+static void send_entry(struct mg_mesh_node *n, struct mg_mesh_out *out,
+		       const struct mg_mesh_entry *e, uint64_t now_ns)
+{
+	uint8_t *p;
+
+	if (e->state == MG_MESH_DEAD) {
+		p = mg_mesh_tx_add(n, out, MG_MESH_MSG_DEAD, MG_MESH_MEMBER_LEN, now_ns);
+		if (p) {
+			memcpy(p, e->rec.id, MG_MESH_ID_LEN);
+			mg_mesh_put_u64(p + MG_MESH_ID_LEN, e->state_seq);
+		}
+		return;
+	}
+	p = mg_mesh_tx_add(n, out, MG_MESH_MSG_RECORD, e->raw_len, now_ns);
+	if (p)
+		memcpy(p, e->raw, e->raw_len);
+}
+
+/* Entries of the view in bucket b, counted (and written into the summary when p is set). */
+static uint32_t bucket_entries(struct mg_mesh_node *n, uint32_t b, uint8_t *p)
+{
+	uint32_t c = 0;
+
+	for (uint32_t i = 0; i < n->store.cap; i++) {
+		const struct mg_mesh_entry *e = mg_mesh_store_at(&n->store, i);
+
+		if (!e || mg_mesh_store_bucket(e->rec.id) != b)
+			continue;
+		if (p) {
+			uint8_t *q = p + c * MG_MESH_SUMMARY_ENTRY_LEN;
+
+			memcpy(q, e->rec.id, MG_MESH_TAG_LEN);
+			mg_mesh_put_u64(q + MG_MESH_TAG_LEN, e->rec.seq);
+			q[16] = e->state == MG_MESH_DEAD ? MG_MESH_DEAD : MG_MESH_ALIVE;
+		}
+		c++;
+	}
+	return c;
+}
+
+/* SUMMARY of the differing buckets, whole buckets only, from a random one, up to 60 entries. */
+static void send_summary(struct mg_mesh_node *n, struct mg_mesh_out *out,
 			 const uint8_t mismatch[32], uint64_t now_ns)
 {
-	uint32_t start = mg_mesh_rand(n, n->store.cap), sent = 0;
+	uint8_t val[32 + MG_MESH_SUMMARY_MAX * MG_MESH_SUMMARY_ENTRY_LEN], *p;
+	uint32_t start = mg_mesh_rand(n, MG_MESH_BUCKETS), used = 0;
 
-	for (uint32_t k = 0; k < n->store.cap && sent < n->cfg.gossip_records; k++) {
-		struct mg_mesh_entry *e = mg_mesh_store_at(&n->store, (start + k) % n->store.cap);
-		uint32_t b;
-		uint8_t *p;
+	memset(val, 0, 32);
+	for (uint32_t k = 0; k < MG_MESH_BUCKETS; k++) {
+		uint32_t b = (start + k) % MG_MESH_BUCKETS, c;
 
-		if (!e)
+		if (!bit(mismatch, b))
 			continue;
-		b = mg_mesh_store_bucket(e->rec.id);
-		if (!(mismatch[b / 8] & (1u << (b % 8))))
+		c = bucket_entries(n, b, NULL);
+		if (used + c > MG_MESH_SUMMARY_MAX)
 			continue;
-		if (e->state == MG_MESH_DEAD) {
-			p = mg_mesh_tx_add(n, out, MG_MESH_MSG_DEAD, MG_MESH_MEMBER_LEN, now_ns);
-			if (p) {
-				memcpy(p, e->rec.id, MG_MESH_ID_LEN);
-				mg_mesh_put_u64(p + MG_MESH_ID_LEN, e->state_seq);
-			}
-		} else {
-			p = mg_mesh_tx_add(n, out, MG_MESH_MSG_RECORD, e->raw_len, now_ns);
-			if (p)
-				memcpy(p, e->raw, e->raw_len);
-		}
-		sent++;
+		bucket_entries(n, b, val + 32 + used * MG_MESH_SUMMARY_ENTRY_LEN);
+		val[b / 8] |= (uint8_t)(1u << (b % 8));
+		used += c;
 	}
+	p = mg_mesh_tx_add(n, out, MG_MESH_MSG_SUMMARY,
+			   (uint16_t)(32 + used * MG_MESH_SUMMARY_ENTRY_LEN), now_ns);
+	if (p)
+		memcpy(p, val, 32 + used * MG_MESH_SUMMARY_ENTRY_LEN);
 }
 
 void mg_mesh_gossip_on_digest(struct mg_mesh_node *n, const struct mg_mesh_addr *src,
@@ -162,22 +202,98 @@ void mg_mesh_gossip_on_digest(struct mg_mesh_node *n, const struct mg_mesh_addr 
 {
 	uint32_t theirs[MG_MESH_BUCKETS];
 	uint8_t flags, mismatch[32];
-	uint8_t *p;
 
 	if (mg_mesh_digest_get(tlv->val, tlv->len, &flags, theirs) != 0) {
 		n->ctr[MG_MESH_CTR_RX_BAD_TLV]++;
 		return;
 	}
-	if (!mg_mesh_digest_diff(n->store.buckets, theirs, mismatch))
+	if (!(flags & MG_MESH_DIGEST_REPLY) ||
+	    !mg_mesh_digest_diff(n->store.buckets, theirs, mismatch))
 		return;
 	mg_mesh_tx_begin(n, out, src, sender, now_ns);
-	if (flags & MG_MESH_DIGEST_REPLY) {
-		p = mg_mesh_tx_add(n, out, MG_MESH_MSG_DIGEST, MG_MESH_DIGEST_LEN, now_ns);
-		if (p)
-			mg_mesh_digest_put(p, 0, n->store.buckets);
-	}
-	send_buckets(n, out, mismatch, now_ns);
+	send_summary(n, out, mismatch, now_ns);
 	mg_mesh_tx_end(n, out);
+}
+
+static bool listed(const uint8_t *entries, uint32_t cnt, const uint8_t *id)
+{
+	for (uint32_t i = 0; i < cnt; i++)
+		if (!memcmp(entries + i * MG_MESH_SUMMARY_ENTRY_LEN, id, MG_MESH_TAG_LEN))
+			return true;
+	return false;
+}
+
+/* Compare the peer's summary with the view: push what it lacks, REQUEST what we lack. */
+void mg_mesh_gossip_on_summary(struct mg_mesh_node *n, const struct mg_mesh_addr *src,
+			       const uint8_t *sender, const struct mg_mesh_tlv *tlv,
+			       uint64_t now_ns, struct mg_mesh_out *out)
+{
+	const uint8_t *ent = tlv->val + 32;
+	uint8_t want[MG_MESH_SUMMARY_MAX * MG_MESH_TAG_LEN], *p;
+	uint32_t cnt, nwant = 0, sent = 0;
+
+	if (tlv->len < 32 || (tlv->len - 32) % MG_MESH_SUMMARY_ENTRY_LEN ||
+	    (tlv->len - 32) / MG_MESH_SUMMARY_ENTRY_LEN > MG_MESH_SUMMARY_MAX) {
+		n->ctr[MG_MESH_CTR_RX_BAD_TLV]++;
+		return;
+	}
+	cnt = (tlv->len - 32u) / MG_MESH_SUMMARY_ENTRY_LEN;
+	mg_mesh_tx_begin(n, out, src, sender, now_ns);
+	for (uint32_t i = 0; i < cnt; i++) {
+		const uint8_t *q = ent + i * MG_MESH_SUMMARY_ENTRY_LEN;
+		uint64_t seq = mg_mesh_get_u64(q + MG_MESH_TAG_LEN);
+		struct mg_mesh_entry *e = mg_mesh_store_find_tag(&n->store, q);
+
+		if ((!e || e->rec.seq < seq) && q[16] != MG_MESH_DEAD)
+			memcpy(want + MG_MESH_TAG_LEN * nwant++, q, MG_MESH_TAG_LEN);
+		else if (e && (e->rec.seq > seq || (e->rec.seq == seq && e->state == MG_MESH_DEAD &&
+						    q[16] != MG_MESH_DEAD)) &&
+			 sent++ < n->cfg.gossip_records)
+			send_entry(n, out, e, now_ns);
+	}
+	for (uint32_t i = 0; i < n->store.cap && sent < n->cfg.gossip_records; i++) {
+		const struct mg_mesh_entry *e = mg_mesh_store_at(&n->store, i);
+
+		if (e && bit(tlv->val, mg_mesh_store_bucket(e->rec.id)) &&
+		    !listed(ent, cnt, e->rec.id)) {
+			send_entry(n, out, e, now_ns);
+			sent++;
+		}
+	}
+	p = nwant ? mg_mesh_tx_add(n, out, MG_MESH_MSG_REQUEST,
+				   (uint16_t)(nwant * MG_MESH_TAG_LEN), now_ns) : NULL;
+	if (p)
+		memcpy(p, want, nwant * MG_MESH_TAG_LEN);
+	if (mg_mesh_wire_empty(&n->w))
+		n->w_slot = NULL;
+	else
+		mg_mesh_tx_end(n, out);
+}
+
+void mg_mesh_gossip_on_request(struct mg_mesh_node *n, const struct mg_mesh_addr *src,
+			       const uint8_t *sender, const struct mg_mesh_tlv *tlv,
+			       uint64_t now_ns, struct mg_mesh_out *out)
+{
+	uint32_t cnt = tlv->len / MG_MESH_TAG_LEN, sent = 0;
+
+	if (!tlv->len || tlv->len % MG_MESH_TAG_LEN || cnt > MG_MESH_REQUEST_MAX) {
+		n->ctr[MG_MESH_CTR_RX_BAD_TLV]++;
+		return;
+	}
+	mg_mesh_tx_begin(n, out, src, sender, now_ns);
+	for (uint32_t i = 0; i < cnt && sent < n->cfg.gossip_records; i++) {
+		const struct mg_mesh_entry *e = mg_mesh_store_find_tag(&n->store,
+							tlv->val + i * MG_MESH_TAG_LEN);
+
+		if (e) {
+			send_entry(n, out, e, now_ns);
+			sent++;
+		}
+	}
+	if (mg_mesh_wire_empty(&n->w))
+		n->w_slot = NULL;
+	else
+		mg_mesh_tx_end(n, out);
 }
 
 /* Someone gossips a record of ours with a seq we have not issued (we restarted, or it was

@@ -136,7 +136,11 @@ static void regrade(struct mg_mesh_node *n, struct mg_mesh_nbr *nb, struct mg_me
 		ev->score = nb->score;
 	}
 	cost = mg_mesh_health_link_cost(nb);
-	if (cost != nb->link_cost) {
+	/* Hysteresis: RTT noise must not churn the routes; only moves of over 1/8 count. */
+	if (cost != nb->link_cost &&
+	    (cost == MG_MESH_METRIC_INF || nb->link_cost == MG_MESH_METRIC_INF ||
+	     8u * (cost > nb->link_cost ? cost - nb->link_cost : nb->link_cost - cost) >
+	     nb->link_cost)) {
 		nb->link_cost = cost;
 		mg_mesh_route_link_cost(&n->routes, (uint32_t)(nb - n->nbr), cost);
 	}

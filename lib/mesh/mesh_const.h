@@ -39,6 +39,8 @@ enum mg_mesh_msg_type {
 	MG_MESH_MSG_DEAD = 8,           /* id 32, seq u64 */
 	MG_MESH_MSG_ROUTE = 9,          /* one route advertisement, MG_MESH_ROUTE_LEN */
 	MG_MESH_MSG_SEQREQ = 10,        /* prefix 18, source id 32, seqno u32, hop count u8 */
+	MG_MESH_MSG_SUMMARY = 11,       /* complete-bucket bitmap 32, entries (tag 8, seq u64, state u8) */
+	MG_MESH_MSG_REQUEST = 12,       /* tags 8 each: send me these records */
 };
 
 enum mg_mesh_msg_sizes {
@@ -49,10 +51,14 @@ enum mg_mesh_msg_sizes {
 	MG_MESH_MEMBER_LEN = MG_MESH_ID_LEN + 8,
 	MG_MESH_ROUTE_LEN = MG_MESH_PREFIX_LEN + MG_MESH_ID_LEN + 4 + 2 + 4 + 2,
 	MG_MESH_SEQREQ_LEN = MG_MESH_PREFIX_LEN + MG_MESH_ID_LEN + 4 + 1,
+	MG_MESH_TAG_LEN = 8,            /* first bytes of an id, naming a record in summaries */
+	MG_MESH_SUMMARY_ENTRY_LEN = MG_MESH_TAG_LEN + 8 + 1,
+	MG_MESH_SUMMARY_MAX = 60,       /* entries per SUMMARY: one datagram */
+	MG_MESH_REQUEST_MAX = 64,       /* tags per REQUEST */
 };
 
 enum mg_mesh_digest_flags {
-	MG_MESH_DIGEST_REPLY = 1,       /* sender wants the receiver's digest back (push-pull) */
+	MG_MESH_DIGEST_REPLY = 1,       /* sender wants a SUMMARY of differing buckets back */
 };
 
 /* Node record (docs/protocol.md, "Node record"). */

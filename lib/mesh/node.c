@@ -77,7 +77,9 @@ static int setup(struct mg_mesh_node *n, const struct mg_mesh_config *cfg, uint6
 	n->cfg.seeds = n->seeds;
 	n->cfg.prefixes = NULL;
 	if (mg_mesh_store_init(&n->store, cfg->store_cap, cfg->source_cap, n->ctr) != 0 ||
-	    mg_mesh_route_init(&n->routes, cfg->max_prefixes, cfg->routes_per_prefix, n->id,
+	    mg_mesh_route_init(&n->routes, cfg->max_prefixes,
+			       cfg->routes_per_prefix > n->nbr_cap ? cfg->routes_per_prefix :
+			       n->nbr_cap, n->id,
 			       route_ttl_s(cfg), n->ctr) != 0)
 		return -1;
 	for (uint32_t i = 0; i < cfg->n_prefixes; i++)
@@ -199,6 +201,12 @@ static void dispatch(struct mg_mesh_node *n, const struct mg_mesh_addr *src,
 	case MG_MESH_MSG_DIGEST:
 		mg_mesh_gossip_on_digest(n, src, h->sender, tlv, now_ns, out);
 		break;
+	case MG_MESH_MSG_SUMMARY:
+		mg_mesh_gossip_on_summary(n, src, h->sender, tlv, now_ns, out);
+		break;
+	case MG_MESH_MSG_REQUEST:
+		mg_mesh_gossip_on_request(n, src, h->sender, tlv, now_ns, out);
+		break;
 	case MG_MESH_MSG_RECORD:
 		mg_mesh_gossip_on_record(n, h->sender, tlv, now_ns, out);
 		break;
@@ -270,6 +278,10 @@ uint64_t mg_mesh_node_next_deadline(const struct mg_mesh_node *n)
 {
 	uint64_t t = min64(min64(n->next_gossip_ns, n->next_probe_ns),
 			   min64(n->next_route_ns, min64(n->next_refresh_ns, n->next_sweep_ns)));
+
+	for (uint32_t i = 0; i < n->routes.cap; i++)
+		if (n->routes.p[i].used && n->routes.p[i].dirty)
+			t = min64(t, n->next_trigger_ns);
 
 	for (uint32_t i = 0; i < n->nbr_cap; i++) {
 		const struct mg_mesh_nbr *nb = &n->nbr[i];

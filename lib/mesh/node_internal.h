@@ -37,6 +37,7 @@ struct mg_mesh_node {
 	uint32_t probe_seq;
 	uint32_t probe_rr;
 	uint64_t next_gossip_ns, next_probe_ns, next_refresh_ns, next_route_ns, next_sweep_ns;
+	uint64_t next_trigger_ns;          /* triggered route updates: at most one batch per 1/4 interval */
 	/* The datagram being built (node_tx.c). */
 	struct mg_mesh_writer w;
 	struct mg_mesh_dgram *w_slot;
@@ -67,6 +68,12 @@ void mg_mesh_gossip_tick(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh
 void mg_mesh_gossip_on_digest(struct mg_mesh_node *n, const struct mg_mesh_addr *src,
 			      const uint8_t *sender, const struct mg_mesh_tlv *tlv,
 			      uint64_t now_ns, struct mg_mesh_out *out);
+void mg_mesh_gossip_on_summary(struct mg_mesh_node *n, const struct mg_mesh_addr *src,
+			       const uint8_t *sender, const struct mg_mesh_tlv *tlv,
+			       uint64_t now_ns, struct mg_mesh_out *out);
+void mg_mesh_gossip_on_request(struct mg_mesh_node *n, const struct mg_mesh_addr *src,
+			       const uint8_t *sender, const struct mg_mesh_tlv *tlv,
+			       uint64_t now_ns, struct mg_mesh_out *out);
 void mg_mesh_gossip_on_record(struct mg_mesh_node *n, const uint8_t *sender,
 			      const struct mg_mesh_tlv *tlv, uint64_t now_ns,
 			      struct mg_mesh_out *out);

@@ -118,8 +118,11 @@ void mg_mesh_routes_flush(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mes
 			starving(n, p, now_ns, out);
 		any_dirty |= p->dirty;
 	}
-	if (!any_dirty)
+	/* Batch triggered updates: at most one burst per quarter route interval, so a flapping
+	 * link costs a bounded number of datagrams (Babel rate-limits them too). */
+	if (!any_dirty || now_ns < n->next_trigger_ns)
 		return;
+	n->next_trigger_ns = now_ns + n->cfg.route_interval_ns / 4;
 	send_adverts(n, true, now_ns, out);
 	for (uint32_t i = 0; i < t->cap; i++)
 		t->p[i].dirty = false;

@@ -163,9 +163,9 @@ static void select_route(struct mg_mesh_route_table *t, struct mg_mesh_rprefix *
 	if (best == old && (best < 0 || p->r[best].metric == old_metric))
 		return;
 	p->changed = true;
-	/* Triggered update on a new next hop, a loss, or any degradation; improvements of under
-	 * a quarter wait for the periodic update. */
-	if (best != old || p->r[best].metric > old_metric ||
+	/* Triggered update on a new next hop, a loss, or a change of the metric by more than a
+	 * quarter (a hop degraded); smaller drifts wait for the periodic update. */
+	if (best != old || p->r[best].metric > old_metric + old_metric / 4 ||
 	    p->r[best].metric < old_metric - old_metric / 4) {
 		p->dirty = true;
 		t->ctr[MG_MESH_CTR_ROUTE_TRIGGERED]++;

@@ -90,6 +90,20 @@ struct mg_mesh_entry *mg_mesh_store_find(const struct mg_mesh_store *s,
 	return slot ? &s->e[*slot - 1] : NULL;
 }
 
+struct mg_mesh_entry *mg_mesh_store_find_tag(const struct mg_mesh_store *s,
+					     const uint8_t tag[MG_MESH_TAG_LEN])
+{
+	uint32_t mask = s->index_cap - 1, i = (uint32_t)id_key(tag) & mask;
+
+	for (uint32_t n = 0; n < s->index_cap && s->index[i]; n++, i = (i + 1) & mask) {
+		uint32_t v = s->index[i];
+
+		if (v != INDEX_TOMB && memcmp(s->e[v - 1].rec.id, tag, MG_MESH_TAG_LEN) == 0)
+			return &s->e[v - 1];
+	}
+	return NULL;
+}
+
 struct mg_mesh_entry *mg_mesh_store_at(const struct mg_mesh_store *s, uint32_t i)
 {
 	return i < s->cap && s->e[i].used ? &s->e[i] : NULL;

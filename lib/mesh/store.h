@@ -76,6 +76,9 @@ struct mg_mesh_entry *mg_mesh_store_set_self(struct mg_mesh_store *s,
 
 struct mg_mesh_entry *mg_mesh_store_find(const struct mg_mesh_store *s,
 					 const uint8_t id[MG_MESH_ID_LEN]);
+/* The entry whose id starts with these 8 bytes (gossip summaries name records by tag). */
+struct mg_mesh_entry *mg_mesh_store_find_tag(const struct mg_mesh_store *s,
+					     const uint8_t tag[MG_MESH_TAG_LEN]);
 /* Mark an entry as vouched for by direct contact (a verified datagram from its node). */
 void mg_mesh_store_confirm(struct mg_mesh_store *s, struct mg_mesh_entry *e);
 /* Apply a SUSPECT or DEAD claim about record seq `seq`. Returns true if the state changed; a

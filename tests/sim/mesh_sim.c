@@ -56,7 +56,9 @@ static struct {
 	double loss, churn;
 	uint64_t lat_min, lat_span, jitter, duration, kill_at, revive_at, suspicion;
 	uint64_t seed, rng;
-	bool check, quiet;
+	bool check, counters;
+	uint64_t ctr_sum[MG_MESH_CTR__COUNT];
+	uint64_t by_type[16];           /* datagrams by the type of their first message */
 	struct simnode *s;
 	struct ev *heap;
 	size_t nh, caph;
@@ -232,6 +234,8 @@ static void stop_node(uint32_t i)
 	struct simnode *sn = &sim.s[i];
 
 	sn->tx_bytes += mg_mesh_node_counters(sn->node)[MG_MESH_CTR_TX_BYTES];
+	for (int c = 0; c < MG_MESH_CTR__COUNT; c++)
+		sim.ctr_sum[c] += mg_mesh_node_counters(sn->node)[c];
 	sn->alive_ns += sim.now - sn->up_since;
 	mg_mesh_node_destroy(sn->node);
 	sn->node = NULL;
@@ -267,6 +271,7 @@ static void flush_out(uint32_t from, struct mg_mesh_out *out)
 		struct pkt *p;
 
 		sim.dgrams++;
+		sim.by_type[d->buf[48] < 16 ? d->buf[48] : 0]++;
 		if (to < 0 || unit() < sim.loss) {
 			sim.lost++;
 			continue;
@@ -586,7 +591,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: mesh_sim [--nodes N] [--seed S] [--loss P] [--latency-ms MIN,MAX]"
 		" [--jitter-ms J] [--churn F] [--seeds K] [--exit-every E] [--duration S]"
-		" [--leave-at S] [--rejoin-at S] [--suspicion-ms M] [--check]\n");
+		" [--leave-at S] [--rejoin-at S] [--suspicion-ms M] [--check] [--counters]\n");
 	exit(2);
 }
 
@@ -597,14 +602,15 @@ static void parse(int argc, char **argv)
 		{ "latency-ms", 1, 0, 'L' }, { "jitter-ms", 1, 0, 'j' }, { "churn", 1, 0, 'c' },
 		{ "seeds", 1, 0, 'k' }, { "exit-every", 1, 0, 'e' }, { "duration", 1, 0, 'd' },
 		{ "leave-at", 1, 0, 'a' }, { "rejoin-at", 1, 0, 'r' },
-		{ "suspicion-ms", 1, 0, 'S' }, { "check", 0, 0, 'C' }, { 0, 0, 0, 0 },
+		{ "suspicion-ms", 1, 0, 'S' }, { "check", 0, 0, 'C' }, { "counters", 0, 0, 'K' },
+		{ 0, 0, 0, 0 },
 	};
 	unsigned long lo, hi;
 	int o;
 
 	sim.n = 1000; sim.seed = 1; sim.loss = 0.05; sim.lat_min = 10 * MS; sim.lat_span = 90 * MS;
 	sim.jitter = 5 * MS; sim.churn = 0.05; sim.n_seeds = 3; sim.exit_every = 50;
-	sim.duration = 150 * SEC; sim.kill_at = 60 * SEC; sim.revive_at = 100 * SEC;
+	sim.duration = 120 * SEC; sim.kill_at = 50 * SEC; sim.revive_at = 80 * SEC;
 	sim.suspicion = MG_MESH_DEF_SUSPICION_NS;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -626,6 +632,7 @@ static void parse(int argc, char **argv)
 		case 'r': sim.revive_at = strtoull(optarg, NULL, 10) * SEC; break;
 		case 'S': sim.suspicion = strtoull(optarg, NULL, 10) * MS; break;
 		case 'C': sim.check = true; break;
+		case 'K': sim.counters = true; break;
 		default: usage();
 		}
 	}
@@ -647,5 +654,13 @@ int main(int argc, char **argv)
 	run();
 	summarise(&st);
 	report(&st);
+	for (int t = 0; sim.counters && t < 16; t++)
+		if (sim.by_type[t])
+			printf("  first message type %-2d    %llu\n", t,
+			       (unsigned long long)sim.by_type[t]);
+	for (int c = 0; sim.counters && c < MG_MESH_CTR__COUNT; c++)
+		if (sim.ctr_sum[c])
+			printf("  %-24s %llu\n", mg_mesh_counter_name(c),
+			       (unsigned long long)sim.ctr_sum[c]);
 	return sim.check ? check(&st) : 0;
 }

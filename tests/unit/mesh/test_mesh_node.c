@@ -350,7 +350,7 @@ static void test_signed_garbage_messages(void)
 		uint8_t *p;
 
 		mg_mesh_wire_begin(&w, buf, sizeof(buf), net.pk[2], net.now + 1 + (uint64_t)i);
-		p = mg_mesh_wire_add(&w, (uint8_t)(1 + i % 12), l);
+		p = mg_mesh_wire_add(&w, (uint8_t)(1 + i % 16), l);
 		randombytes_buf(val, l);
 		memcpy(p, val, l);
 		mg_mesh_node_input(net.node[1], &net.addr[2], buf, mg_mesh_wire_finish(&w, net.sk[2]),
