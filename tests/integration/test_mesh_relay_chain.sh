@@ -112,13 +112,17 @@ page=$(ip netns exec "$C" curl -sS --max-time 5 "http://$MG_SERVER/" | head -n1)
 relayed1=$(MG_INSTANCE=${MGM_INSTANCE[$RELAY]} mg_counter_sum 'relay_sessions_created')
 [ "$relayed1" -gt "$relayed0" ] || mg_fail "the relay's relay_sessions_created counter did not rise ($relayed0 -> $relayed1)"
 mg_log "page through the chain after $ms ms, server saw $page; relay_sessions_created +$((relayed1 - relayed0))"
-sleep 1 # let the captures write what they saw
+# Let the captures write what they saw: on a loaded machine tcpdump may be several seconds
+# behind, and packets still in its kernel buffer when it is stopped are lost.
+rd() { ip netns exec "$R" tcpdump -n -r "$1" "${@:2}" 2>/dev/null; }
+captured() { [ "$(rd "$1" "${@:3}" | grep -c .)" -ge "$2" ]; }
+mg_wait_for 15 captured "$MG_TMP/relay-exit.pcap" 5 "udp and dst host $EXIT_WG and dst port $MG_WG_PORT"
+mg_wait_for 15 captured "$MG_TMP/client-relay.pcap" 5 "src host $CLIENT_UL"
 mg_stop_pid "$capx_pid" TERM 5
 mg_stop_pid "$capc_pid" TERM 5
 
 # relay <-> exit link: towards the exit's WireGuard port only the relay's address, never the
 # client's underlay or tunnel addresses anywhere.
-rd() { ip netns exec "$R" tcpdump -n -r "$1" "${@:2}" 2>/dev/null; }
 to_wg=$(rd "$MG_TMP/relay-exit.pcap" "udp and dst host $EXIT_WG and dst port $MG_WG_PORT")
 n_to_wg=$(grep -c . <<<"$to_wg")
 [ "$n_to_wg" -ge 5 ] || mg_fail "only $n_to_wg packets to $EXIT_WG:$MG_WG_PORT on the relay-exit link"
