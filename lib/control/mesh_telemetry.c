@@ -1,6 +1,7 @@
 /* The mesh view through DPDK telemetry, for meshctl and the tests:
  *   /meshgate/mesh/nodes   every node of the view: roles, region, capacity, load, state
  *   /meshgate/mesh/health  every neighbour: state, colour, score, RTT, jitter, loss, link cost
+ *   /meshgate/mesh/routes  the selected route of every prefix: next hop, metric, source, seqno
  *   /meshgate/mesh/stats   the protocol's counters (datagrams, records, probes, routes)
  * Readers take the mesh lock, so they see the view between two steps of the control lcore.
  */
@@ -126,6 +127,61 @@ cmd_health(const char *cmd __rte_unused, const char *params __rte_unused, struct
 	return 0;
 }
 
+static void
+prefix_text(const struct mg_mesh_prefix *p, char *out, size_t len)
+{
+	if (p->family == 4)
+		snprintf(out, len, "%u.%u.%u.%u/%u", p->addr[0], p->addr[1], p->addr[2], p->addr[3],
+			 p->plen);
+	else
+		snprintf(out, len, "family %u/%u", p->family, p->plen);
+}
+
+struct routes_ctx {
+	struct rte_tel_data *d;
+	unsigned n;
+};
+
+static void
+add_route(void *arg, const struct mg_mesh_route_info *ri)
+{
+	struct routes_ctx *ctx = arg;
+	struct rte_tel_data *rd;
+	char pf[48], hop[2 * MG_MESH_ID_LEN + 1], src[2 * MG_MESH_ID_LEN + 1];
+
+	if (ctx->n >= MAX_LISTED || (rd = rte_tel_data_alloc()) == NULL)
+		return;
+	prefix_text(&ri->prefix, pf, sizeof(pf));
+	id_hex(ri->next_hop, hop, sizeof(hop));
+	id_hex(ri->source, src, sizeof(src));
+	hop[32] = src[32] = '\0';
+	rte_tel_data_start_dict(rd);
+	rte_tel_data_add_dict_string(rd, "next_hop", ri->local ? "local" : hop);
+	rte_tel_data_add_dict_string(rd, "source", src);
+	rte_tel_data_add_dict_u64(rd, "metric", ri->metric);
+	rte_tel_data_add_dict_u64(rd, "seqno", ri->seqno);
+	rte_tel_data_add_dict_u64(rd, "bandwidth_mbps", ri->bw_mbps);
+	/* Names allow letters, digits, '_' and '/': a prefix 0.0.0.0/0 becomes 0_0_0_0/0. */
+	for (char *c = pf; *c; c++)
+		if (*c == '.')
+			*c = '_';
+	rte_tel_data_add_dict_container(ctx->d, pf, rd, 0);
+	ctx->n++;
+}
+
+static int
+cmd_routes(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	const struct mg_mesh_node *node = mg_ctl_mesh_acquire(mesh_tel);
+	struct routes_ctx ctx = { .d = d };
+
+	rte_tel_data_start_dict(d);
+	if (node != NULL)
+		mg_mesh_node_foreach_route(node, add_route, &ctx);
+	mg_ctl_mesh_release(mesh_tel);
+	return 0;
+}
+
 static int
 cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -155,6 +211,8 @@ mg_ctl_mesh_telemetry_register(struct mg_control *c)
 					  "Nodes of the mesh view (first 16 bytes of each id)") |
 	       rte_telemetry_register_cmd("/meshgate/mesh/health", cmd_health,
 					  "Neighbour health: RTT, jitter, loss, colour") |
+	       rte_telemetry_register_cmd("/meshgate/mesh/routes", cmd_routes,
+					  "Selected route of every prefix") |
 	       rte_telemetry_register_cmd("/meshgate/mesh/stats", cmd_stats,
 					  "Mesh protocol counters");
 }

@@ -130,4 +130,19 @@ uint32_t mg_mesh_node_neighbours(const struct mg_mesh_node *n, struct mg_mesh_nb
 bool mg_mesh_node_route(const struct mg_mesh_node *n, const struct mg_mesh_prefix *pf,
 			uint8_t next_hop[MG_MESH_ID_LEN], uint16_t *metric);
 
+/* The selected route of one prefix, for operators. */
+struct mg_mesh_route_info {
+	struct mg_mesh_prefix prefix;
+	bool local;                         /* originated by this node */
+	uint8_t next_hop[MG_MESH_ID_LEN];   /* zeroes when local */
+	uint8_t source[MG_MESH_ID_LEN];     /* the originating node */
+	uint32_t seqno;
+	uint16_t metric;
+	uint32_t bw_mbps;
+};
+/* Calls cb for every prefix that has a selected route (node_view.c). */
+void mg_mesh_node_foreach_route(const struct mg_mesh_node *n,
+				void (*cb)(void *ctx, const struct mg_mesh_route_info *ri),
+				void *ctx);
+
 #endif /* MG_MESH_NODE_H */
