@@ -320,7 +320,12 @@ void mg_mesh_store_confirm(struct mg_mesh_store *s, struct mg_mesh_entry *e)
 bool mg_mesh_store_mark(struct mg_mesh_store *s, struct mg_mesh_entry *e, uint8_t state,
 			uint64_t seq, uint64_t now_ns)
 {
-	if (seq != e->rec.seq || e->self) {
+	/* A notice about a newer incarnation than the record held means the node issued a record
+	 * we missed and was then suspected or found dead: the older record is no more alive than
+	 * that one. (Gossip carries dead members only as notices, so waiting for the missed record
+	 * would keep the member alive here until its record expires.) An ALIVE notice needs the
+	 * record itself. A later record with the same seq does not revive it (see fill()). */
+	if (e->self || seq < e->rec.seq || (seq > e->rec.seq && state == MG_MESH_ALIVE)) {
 		if (seq < e->rec.seq)
 			s->ctr[MG_MESH_CTR_MEMBER_STALE_RUMOUR]++;
 		return false;

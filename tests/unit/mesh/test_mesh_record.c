@@ -349,6 +349,39 @@ static void test_store_sequence(void)
 	mg_mesh_store_free(&s);
 }
 
+/* A node that missed a member's last record hears that the newer record's incarnation died:
+ * the notice (seq 12 while it holds 11) marks the member dead; the missed record arriving late
+ * (seq 12) does not revive it; only a newer one (seq 13, the node back) does. An ALIVE notice
+ * about a record we do not hold changes nothing, and an older notice stays a stale rumour. */
+static void test_store_newer_notice(void)
+{
+	uint64_t ctr[MG_MESH_CTR__COUNT] = { 0 };
+	struct mg_mesh_store s;
+	struct mg_mesh_record r;
+	struct mg_mesh_entry *e;
+	uint8_t pk[32], sk[64];
+
+	keypair(pk, sk, 9);
+	CU_ASSERT_EQUAL_FATAL(mg_mesh_store_init(&s, 8, 4, ctr), 0);
+	make_record(&r, sk, 11);
+	offer_expect(&s, &r, src_a, NOW, MG_MESH_OFFER_NEW, 0);
+	e = mg_mesh_store_find(&s, pk);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_FALSE(mg_mesh_store_mark(&s, e, MG_MESH_ALIVE, 12, NOW));
+	CU_ASSERT_FALSE(mg_mesh_store_mark(&s, e, MG_MESH_DEAD, 10, NOW));
+	CU_ASSERT_EQUAL(ctr[MG_MESH_CTR_MEMBER_STALE_RUMOUR], 1);
+	CU_ASSERT_EQUAL(e->state, MG_MESH_ALIVE);
+	CU_ASSERT_TRUE(mg_mesh_store_mark(&s, e, MG_MESH_DEAD, 12, NOW));
+	CU_ASSERT_EQUAL(e->state, MG_MESH_DEAD);
+	make_record(&r, sk, 12);
+	offer_expect(&s, &r, src_a, NOW, MG_MESH_OFFER_NEWER, 0);
+	CU_ASSERT_EQUAL(e->state, MG_MESH_DEAD);
+	make_record(&r, sk, 13);
+	offer_expect(&s, &r, src_a, NOW, MG_MESH_OFFER_NEWER, 0);
+	CU_ASSERT_EQUAL(e->state, MG_MESH_ALIVE);
+	mg_mesh_store_free(&s);
+}
+
 /* 6 good nodes heard directly, then one source floods 500 fake identities and a second
  * source another 500: the good ones all stay, the fakes are bounded by the caps. */
 static void test_store_flood(void)
@@ -413,6 +446,7 @@ int main(void)
 	CU_add_test(s, "addr prefix codecs", test_addr_prefix_codecs);
 	CU_add_test(s, "digest codec", test_digest_codec);
 	CU_add_test(s, "store sequence", test_store_sequence);
+	CU_add_test(s, "store: notice about a newer record", test_store_newer_notice);
 	CU_add_test(s, "store flood", test_store_flood);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
