@@ -53,8 +53,12 @@ void mg_mesh_health_grade(struct mg_mesh_nbr *n)
 		       cap_u32(mg_mesh_health_loss_permille(n) / 5, 60);
 
 	n->score = pen >= 100 ? 0 : (uint8_t)(100 - pen);
-	if (n->state != MG_MESH_ALIVE || n->score < 40)
+	/* A suspect is most likely alive (loss, a slow moment): yellow, not red, so routes through
+	 * it get dearer but do not all collapse at once; DEAD or a bad score is red. */
+	if (n->state == MG_MESH_DEAD || n->score < 40)
 		n->colour = MG_MESH_RED;
+	else if (n->state == MG_MESH_SUSPECT)
+		n->colour = MG_MESH_YELLOW;
 	else
 		n->colour = n->score >= 70 ? MG_MESH_GREEN : MG_MESH_YELLOW;
 }
@@ -68,6 +72,8 @@ uint16_t mg_mesh_health_link_cost(const struct mg_mesh_nbr *n)
 	if (n->colour == MG_MESH_RED)
 		return MG_MESH_METRIC_INF;
 	cost = base * 1000 / (1000 - (loss > 900 ? 900 : loss));
+	if (n->state == MG_MESH_SUSPECT)
+		cost *= 4;
 	return cost >= MG_MESH_METRIC_INF ? MG_MESH_METRIC_INF - 1 : (uint16_t)cost;
 }
 
@@ -109,6 +115,7 @@ static struct mg_mesh_nbr *nbr_add(struct mg_mesh_node *n, const uint8_t *id,
 		nb->used = true;
 		memcpy(nb->id, id, MG_MESH_ID_LEN);
 		nb->addr = *addr;
+		nb->routes_due = true;
 		mg_mesh_health_grade(nb);
 		nb->link_cost = mg_mesh_health_link_cost(nb);
 		return nb;

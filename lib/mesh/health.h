@@ -37,6 +37,7 @@ struct mg_mesh_nbr {
 	uint64_t suspect_seq;      /* record seq the suspicion is about */
 	uint64_t last_heard_ns;
 	uint16_t link_cost;        /* as last given to the route table */
+	bool routes_due;           /* new neighbour: send it the full route table at the next tick */
 };
 
 /* Pure pieces, unit-tested on their own. */

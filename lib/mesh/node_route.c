@@ -29,17 +29,18 @@ static int adv_get(struct mg_mesh_route_adv *a, const uint8_t *p)
 }
 
 /* Send the adverts of all prefix slots (only the dirty ones if dirty_only) to every live
- * neighbour. */
-static void send_adverts(struct mg_mesh_node *n, bool dirty_only, uint64_t now_ns,
-			 struct mg_mesh_out *out)
+ * neighbour (only to new ones if new_only). */
+static void send_adverts(struct mg_mesh_node *n, bool dirty_only, bool new_only,
+			 uint64_t now_ns, struct mg_mesh_out *out)
 {
 	struct mg_mesh_route_table *t = &n->routes;
 
 	for (uint32_t k = 0; k < n->nbr_cap; k++) {
 		struct mg_mesh_nbr *nb = &n->nbr[k];
 
-		if (!nb->used || nb->state == MG_MESH_DEAD)
+		if (!nb->used || nb->state == MG_MESH_DEAD || (new_only && !nb->routes_due))
 			continue;
+		nb->routes_due = false;
 		mg_mesh_tx_begin(n, out, &nb->addr, nb->id, now_ns);
 		for (uint32_t i = 0; i < t->cap; i++) {
 			struct mg_mesh_route_adv adv;
@@ -77,20 +78,28 @@ static void send_seqreq(struct mg_mesh_node *n, struct mg_mesh_nbr *nb,
 	n->ctr[MG_MESH_CTR_ROUTE_SEQREQ_SENT]++;
 }
 
-/* Starving: ask the neighbours that offer unfeasible routes for a newer seqno of the source. */
+/* Starving: ask the neighbour offering the cheapest unfeasible route for a newer seqno of its
+ * source; at most once per route interval per prefix, so requests cannot storm. */
 static void starving(struct mg_mesh_node *n, struct mg_mesh_rprefix *p, uint64_t now_ns,
 		     struct mg_mesh_out *out)
 {
+	struct mg_mesh_route *best = NULL;
+
+	p->starving = false;
+	if (now_ns < p->seqreq_ns)
+		return;
 	for (uint32_t j = 0; j < n->routes.per_prefix; j++) {
 		struct mg_mesh_route *r = &p->r[j];
 
-		if (!r->used || r->nbr >= n->nbr_cap || !n->nbr[r->nbr].used ||
-		    r->metric == MG_MESH_METRIC_INF)
-			continue;
-		send_seqreq(n, &n->nbr[r->nbr], &p->prefix, r->source, r->seqno + 1,
-			    MG_MESH_SEQREQ_HOPS, now_ns, out);
+		if (r->used && r->nbr < n->nbr_cap && n->nbr[r->nbr].used &&
+		    r->metric != MG_MESH_METRIC_INF && (!best || r->metric < best->metric))
+			best = r;
 	}
-	p->starving = false;
+	if (!best)
+		return;
+	p->seqreq_ns = now_ns + n->cfg.route_interval_ns;
+	send_seqreq(n, &n->nbr[best->nbr], &p->prefix, best->source, best->seqno + 1,
+		    MG_MESH_SEQREQ_HOPS, now_ns, out);
 }
 
 void mg_mesh_routes_flush(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh_out *out)
@@ -123,18 +132,20 @@ void mg_mesh_routes_flush(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mes
 	if (!any_dirty || now_ns < n->next_trigger_ns)
 		return;
 	n->next_trigger_ns = now_ns + n->cfg.route_interval_ns / 4;
-	send_adverts(n, true, now_ns, out);
+	send_adverts(n, true, false, now_ns, out);
 	for (uint32_t i = 0; i < t->cap; i++)
 		t->p[i].dirty = false;
 }
 
 void mg_mesh_routes_tick(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh_out *out)
 {
-	if (now_ns < n->next_route_ns)
+	if (now_ns < n->next_route_ns) {
+		send_adverts(n, false, true, now_ns, out);   /* a new neighbour learns all at once */
 		return;
+	}
 	n->next_route_ns = now_ns + n->cfg.route_interval_ns;
 	mg_mesh_route_expire(&n->routes, now_ns);
-	send_adverts(n, false, now_ns, out);
+	send_adverts(n, false, false, now_ns, out);
 }
 
 static void on_seqreq(struct mg_mesh_node *n, const uint8_t *v, uint64_t now_ns,
@@ -156,8 +167,10 @@ static void on_seqreq(struct mg_mesh_node *n, const uint8_t *v, uint64_t now_ns,
 	r = p && p->selected >= 0 ? &p->r[p->selected] : NULL;
 	if (r && !memcmp(r->source, v + 18, MG_MESH_ID_LEN) && (int32_t)(r->seqno - want) >= 0)
 		p->dirty = true;     /* we already have what they want: tell them */
-	else if (r && r->nbr < n->nbr_cap && v[54] > 1)
+	else if (r && r->nbr < n->nbr_cap && v[54] > 1 && now_ns >= p->seqreq_ns) {
+		p->seqreq_ns = now_ns + n->cfg.route_interval_ns;   /* forward once, not a storm */
 		send_seqreq(n, &n->nbr[r->nbr], &pf, v + 18, want, v[54] - 1, now_ns, out);
+	}
 }
 
 void mg_mesh_routes_on_msg(struct mg_mesh_node *n, const uint8_t *sender,

@@ -90,6 +90,7 @@ static struct mg_mesh_rprefix *get_prefix(struct mg_mesh_route_table *t,
 		p->prefix = *pf;
 		p->selected = -1;
 		p->local_seqno = 0;
+		p->seqreq_ns = 0;
 	}
 	return p;
 }

@@ -58,6 +58,7 @@ struct mg_mesh_rprefix {
 	uint32_t local_seqno;   /* when originated here */
 	uint8_t last_source[MG_MESH_ID_LEN]; /* of the last selected route, for retractions */
 	uint32_t last_seqno;
+	uint64_t seqreq_ns;     /* no seqno request sent or forwarded for it before this time */
 	struct mg_mesh_route *r;     /* per_prefix slots */
 	struct mg_mesh_fd *fd;       /* per_prefix slots */
 };
