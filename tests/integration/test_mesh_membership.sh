@@ -3,7 +3,7 @@
 # [ "198.51.100.1:51821" ]): mesh0 of each on one bridge (198.51.100.N/24), inet0 on a second
 # bridge (203.0.113.N/24). Asserts, with the measured times printed:
 #   join     every node lists all five alive within MGM_JOIN_S (30 s);
-#   crash    node 3 killed with SIGKILL once every view holds its latest record: within
+#   crash    node 3 killed with SIGKILL: within
 #            MGM_DOWN_S (30 s) every other node shows it dead or no longer lists it (SWIM: 1 s
 #            probes, 6 s suspicion, then gossip);
 #   rejoin   node 3 restarted with the same identity file (same id) is alive again in every
@@ -49,16 +49,9 @@ for i in $(seq 1 $N); do
 done
 mg_log "converged: all $N alive in every view ${join_ms} ms after the last start"
 
-# Kill the victim only once every view holds its latest record: it re-signs every 10 s, and a
-# node that missed the last one before the crash never learns the death (see
-# pending_mesh_dead_notice.sh). So: wait for a re-sign, for it to reach every view, then kill.
-synced=""
-for try in 1 2 3; do
-	seq_before=$(mgm_wait_refresh $VICTIM "${ID32[$VICTIM]}" 15) || mg_fail "node $VICTIM did not re-sign its record within 15 s"
-	mgm_wait_ms 7 mgm_seq_everywhere "${ID32[$VICTIM]}" "$seq_before" >/dev/null && { synced=1; break; }
-	mg_log "try $try: seq $seq_before of node $VICTIM did not reach every view within 7 s"
-done
-[ -n "$synced" ] || mg_fail "node $VICTIM's re-signed record did not reach every view within 7 s, three times"
+# Kill the victim as it is: a node that missed its latest record still learns its death from
+# the DEAD notices about the newer incarnation (lib/mesh/store.c; this was the one flaky case).
+seq_before=$(mgm_seq_of $VICTIM "${ID32[$VICTIM]}")
 mgm_node_kill $VICTIM KILL
 down_ms=$(mgm_wait_ms "$MGM_DOWN_S" mgm_all_gone "${ID32[$VICTIM]}") ||
 	{ for i in $(seq 1 $N); do echo "view of node $i:"; mgm_view "$i"; done
