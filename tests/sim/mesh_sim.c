@@ -66,6 +66,7 @@ static struct {
 	uint32_t *idmap;           /* open addressing: id -> node index + 1 */
 	uint32_t idcap;
 	uint64_t conv_at, reconv_at, route_at, dgrams, lost;
+	double coverage;               /* route coverage just before the churn */
 	uint64_t fp_decl, fp_view;
 	struct mg_mesh_dgram *dg;
 	struct mg_mesh_event *evs;
@@ -343,6 +344,26 @@ static bool view_converged(void)
 	return true;
 }
 
+/* Share of (live node, live exit) pairs with a selected route. */
+static double route_coverage(void)
+{
+	uint8_t hop[32];
+	uint16_t metric;
+	uint64_t have = 0, all = 0;
+
+	for (uint32_t j = 0; j < sim.n; j++) {
+		if (!sim.s[j].alive || !sim.s[j].exit)
+			continue;
+		for (uint32_t i = 0; i < sim.n; i++)
+			if (sim.s[i].alive) {
+				all++;
+				have += mg_mesh_node_route(sim.s[i].node, &sim.s[j].prefix, hop,
+							   &metric);
+			}
+	}
+	return all ? (double)have / (double)all : 1;
+}
+
 static bool routes_converged(void)
 {
 	uint8_t hop[32];
@@ -386,6 +407,8 @@ static void checks(void)
 		sim.conv_at = sim.now;
 	if (!sim.route_at && t < sim.kill_at && routes_converged())
 		sim.route_at = sim.now;
+	if (t + SEC == sim.kill_at)
+		sim.coverage = route_coverage();
 	if (!sim.reconv_at && t > sim.revive_at + 5 * SEC && view_converged())
 		sim.reconv_at = sim.now;
 	check_dead();
@@ -553,6 +576,8 @@ static void report(const struct stats *st)
 	       secs(sim.reconv_at, T0 + sim.revive_at));
 	printf("| route convergence: every node has a route to every exit (s) | %.1f |\n",
 	       secs(sim.route_at, T0));
+	printf("| route coverage just before the churn: (node, exit) pairs with a route | %.2f%% |\n",
+	       sim.coverage * 100);
 	printf("| control traffic per node, mean (bytes/s) | %.0f |\n", st->bw_mean);
 	printf("| control traffic per node, p99 (bytes/s) | %.0f |\n", st->bw_p99);
 	printf("| datagrams sent / lost | %llu / %llu |\n", (unsigned long long)sim.dgrams,
