@@ -58,6 +58,11 @@ unsigned int mg_dp_port_owner(const struct mg_dp *dp, int port);
 bool mg_dp_l2_prepend(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,
 		      uint32_t dst_ip_be, uint64_t now);
 
+/* An ICMP error from our public address quoting quote[0..quote_len), in a new mbuf from the
+ * worker's pool (counted); NULL when the pool is empty or the packet must not be answered. */
+struct rte_mbuf *mg_dp_icmp_error(struct mg_dp_worker *w, const uint8_t *quote,
+				  uint32_t quote_len, uint8_t type, uint8_t code, uint16_t mtu);
+
 /* The next hop for a destination leaving port index `port`: the address itself when on-link,
  * else the port's gateway (0 if none). */
 uint32_t mg_dp_next_hop(const struct mg_dp_port *port, uint32_t dst_ip_be);

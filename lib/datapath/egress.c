@@ -28,28 +28,17 @@ source_allowed(const struct mg_dp_peer *peer, uint32_t src_be)
 	return false;
 }
 
-/* Build an ICMP error about packet m (inner IPv4 at its start) for its peer. */
+/* An ICMP error about packet m (inner IPv4 at its start), back through its peer's tunnel. */
 static void
 icmp_to_peer(struct mg_dp_worker *w, struct rte_mbuf *m, uint8_t type, uint8_t code,
 	     struct mg_dp_burst *to_peer)
 {
-	struct rte_mbuf *e = rte_pktmbuf_alloc(w->pool);
-	uint32_t len;
+	struct rte_mbuf *e = mg_dp_icmp_error(w, rte_pktmbuf_mtod(m, const uint8_t *),
+					      rte_pktmbuf_data_len(m), type, code, 0);
 
-	if (unlikely(e == NULL)) {
-		MG_DP_DROP(w, NO_MBUF);
+	if (e == NULL)
 		return;
-	}
-	len = mg_pkt_icmp_error(rte_pktmbuf_mtod(e, uint8_t *), rte_pktmbuf_tailroom(e),
-				w->dp->public_ip_be, rte_pktmbuf_mtod(m, const uint8_t *),
-				rte_pktmbuf_data_len(m), type, code, 0);
-	if (len == 0) {
-		rte_pktmbuf_free(e);
-		return;
-	}
-	rte_pktmbuf_append(e, len);
 	mg_dp_mbuf_set_peer(e, mg_dp_mbuf_peer(m));
-	MG_DP_COUNT(w, ICMP_ERRORS_SENT, 1);
 	mg_dp_burst_add(to_peer, e);
 }
 

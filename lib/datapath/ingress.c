@@ -24,23 +24,16 @@ frag_needed(struct mg_dp_worker *w, const uint8_t *quote, uint32_t quote_len, ui
 {
 	unsigned int port = w->dp->internet_port;
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)quote;
-	struct rte_mbuf *e = rte_pktmbuf_alloc(w->pool);
-	uint32_t len;
+	struct rte_mbuf *e = mg_dp_icmp_error(w, quote, quote_len, MG_PKT_ICMP_DEST_UNREACH,
+					      MG_PKT_ICMP_FRAG_NEEDED, w->dp->tunnel_mtu);
 
-	if (unlikely(e == NULL)) {
-		MG_DP_DROP(w, NO_MBUF);
+	if (e == NULL)
 		return;
-	}
-	len = mg_pkt_icmp_error(rte_pktmbuf_mtod(e, uint8_t *), rte_pktmbuf_tailroom(e),
-				w->dp->public_ip_be, quote, quote_len, MG_PKT_ICMP_DEST_UNREACH,
-				MG_PKT_ICMP_FRAG_NEEDED, w->dp->tunnel_mtu);
-	if (len == 0 || rte_pktmbuf_append(e, len) == NULL ||
-	    !mg_dp_l2_prepend(w, port, e, mg_dp_next_hop(&w->dp->ports[port], ip->src_addr), now)) {
+	if (!mg_dp_l2_prepend(w, port, e, mg_dp_next_hop(&w->dp->ports[port], ip->src_addr), now)) {
 		rte_pktmbuf_free(e);
 		return;
 	}
 	e->port = port;
-	MG_DP_COUNT(w, ICMP_ERRORS_SENT, 1);
 	mg_dp_burst_add(to_internet, e);
 }
 

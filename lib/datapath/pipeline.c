@@ -48,26 +48,16 @@ mg_dp_pipeline_create(int socket_id)
 	return p;
 }
 
-static void
-ring_free_all(struct rte_ring *r)
-{
-	void *m;
-
-	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
-		rte_pktmbuf_free(m);
-	rte_ring_free(r);
-}
-
 void
 mg_dp_pipeline_destroy(struct mg_dp_pipeline *p)
 {
 	if (p == NULL)
 		return;
-	ring_free_all(p->to_decrypt);
-	ring_free_all(p->to_egress);
-	ring_free_all(p->to_ingress);
-	ring_free_all(p->to_encrypt);
-	ring_free_all(p->to_tx);
+	mg_dp_ring_free(p->to_decrypt);
+	mg_dp_ring_free(p->to_egress);
+	mg_dp_ring_free(p->to_ingress);
+	mg_dp_ring_free(p->to_encrypt);
+	mg_dp_ring_free(p->to_tx);
 	rte_free(p);
 }
 

@@ -338,13 +338,14 @@ mg_dp_worker_create(struct mg_dp *dp, const struct mg_dp_worker_params *p)
 	return w;
 }
 
-static void
-ring_drain_free(struct rte_ring *r)
+void
+mg_dp_ring_free(struct rte_ring *r)
 {
 	void *m;
 
 	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
+	rte_ring_free(r);
 }
 
 void
@@ -352,15 +353,11 @@ mg_dp_worker_destroy(struct mg_dp_worker *w)
 {
 	if (w == NULL)
 		return;
-	ring_drain_free(w->punt_ring);
-	ring_drain_free(w->ctl_tx_ring);
-	ring_drain_free(w->ctl_seal_ring);
-	ring_drain_free(w->handoff_ring);
-	rte_ring_free(w->punt_ring);
-	rte_ring_free(w->event_ring);
-	rte_ring_free(w->ctl_tx_ring);
-	rte_ring_free(w->ctl_seal_ring);
-	rte_ring_free(w->handoff_ring);
+	mg_dp_ring_free(w->punt_ring);
+	mg_dp_ring_free(w->ctl_tx_ring);
+	mg_dp_ring_free(w->ctl_seal_ring);
+	mg_dp_ring_free(w->handoff_ring);
+	rte_ring_free(w->event_ring); /* holds events, not mbufs */
 	mg_wg_crypto_destroy(w->crypto);
 	rte_free(w);
 }

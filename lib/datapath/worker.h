@@ -36,4 +36,8 @@ struct mg_dp_burst;
 void mg_dp_punt(struct mg_dp_worker *w, struct mg_dp_burst *b);
 void mg_dp_idle_backoff(struct mg_dp_worker *w, unsigned *idle);
 
+/* Free the mbufs still queued in r, then r itself (NULL is fine). */
+struct rte_ring;
+void mg_dp_ring_free(struct rte_ring *r);
+
 #endif /* MG_DP_WORKER_H */
