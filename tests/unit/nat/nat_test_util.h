@@ -222,6 +222,19 @@ t_params(struct mg_nat_params *p, const char *name)
 	p->seed = 42;
 }
 
+/* A NAT instance with t_params() (the test fails at once if it cannot be created). */
+static inline struct mg_nat *
+t_nat(const char *name)
+{
+	struct mg_nat_params p;
+	struct mg_nat *nat;
+
+	t_params(&p, name);
+	nat = mg_nat_create(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nat);
+	return nat;
+}
+
 static inline int
 t_eal_init(const char *prog)
 {

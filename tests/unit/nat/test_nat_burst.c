@@ -8,18 +8,6 @@
 
 enum { FLOWS = 40, BURST = 80 };
 
-static struct mg_nat *
-mk(const char *name)
-{
-	struct mg_nat_params p;
-	struct mg_nat *nat;
-
-	t_params(&p, name);
-	nat = mg_nat_create(&p);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(nat);
-	return nat;
-}
-
 /* Flow f: UDP from client port 1000 + f to the remote's port 53 (peer f % 4); flows >= FLOWS
  * have no session. */
 static void
@@ -78,7 +66,7 @@ expired_met(void)
 static void
 test_burst_matches_one_by_one(void)
 {
-	struct mg_nat *a = mk("nb_a"), *b = mk("nb_b");
+	struct mg_nat *a = t_nat("nb_a"), *b = t_nat("nb_b");
 	static struct tpkt pa[BURST], pb[BURST];
 	struct rte_ipv4_hdr *ips[BURST];
 	uint32_t peers[BURST], lens[BURST];
@@ -126,7 +114,7 @@ test_burst_matches_one_by_one(void)
 static void
 test_burst_refreshes_timer(void)
 {
-	struct mg_nat *nat = mk("nb_t");
+	struct mg_nat *nat = t_nat("nb_t");
 	struct tpkt p[2];
 	struct rte_ipv4_hdr *ips[2];
 	uint32_t peers[2] = { 1, 1 }, lens[2];

@@ -20,12 +20,6 @@ mk_with(const char *name, uint32_t max_sessions, uint32_t per_peer, uint16_t lo,
 	return nat;
 }
 
-static struct mg_nat *
-mk(const char *name)
-{
-	return mk_with(name, 1024, 0, 20000, 29999);
-}
-
 /* Send a UDP packet of flow (client port sport -> remote:53) out; returns the result. */
 static enum mg_nat_result
 udp_out(struct mg_nat *nat, uint32_t peer, uint16_t sport, uint64_t now, bool create,
@@ -70,7 +64,7 @@ tcp_in(struct mg_nat *nat, uint16_t pub, uint8_t flags, uint64_t now)
 static void
 test_udp_timeout(void)
 {
-	struct mg_nat *nat = mk("s_udp");
+	struct mg_nat *nat = t_nat("s_udp");
 	struct mg_nat_stats st;
 
 	CU_ASSERT_EQUAL(udp_out(nat, 1, 5000, 0, true, NULL), MG_NAT_OK);
@@ -106,7 +100,7 @@ test_udp_timeout_floor(void)
 static void
 test_icmp_timeout(void)
 {
-	struct mg_nat *nat = mk("s_icmp");
+	struct mg_nat *nat = t_nat("s_icmp");
 	struct tpkt o;
 
 	t_build_echo(&o, RTE_IP_ICMP_ECHO_REQUEST, T_CLIENT, T_REMOTE, 77, 8);
@@ -123,7 +117,7 @@ test_icmp_timeout(void)
 static void
 test_tcp_syn_only_is_transitory(void)
 {
-	struct mg_nat *nat = mk("s_tcpsyn");
+	struct mg_nat *nat = t_nat("s_tcpsyn");
 	struct tpkt o, copy;
 
 	t_build(&o, IPPROTO_TCP, T_CLIENT, 7000, T_REMOTE, 443, RTE_TCP_ACK_FLAG, 0);
@@ -143,7 +137,7 @@ test_tcp_syn_only_is_transitory(void)
 static void
 test_tcp_established_and_close(void)
 {
-	struct mg_nat *nat = mk("s_tcpest");
+	struct mg_nat *nat = t_nat("s_tcpest");
 	const uint8_t ack = RTE_TCP_ACK_FLAG;
 	uint16_t pub;
 
@@ -170,7 +164,7 @@ test_tcp_established_and_close(void)
 static void
 test_tcp_rst_and_half_open(void)
 {
-	struct mg_nat *nat = mk("s_tcprst");
+	struct mg_nat *nat = t_nat("s_tcprst");
 	uint16_t pa, pb;
 
 	CU_ASSERT_EQUAL(tcp_out(nat, 7100, RTE_TCP_SYN_FLAG, 0, &pa), MG_NAT_OK);
@@ -262,7 +256,7 @@ test_port_reuse_delay(void)
 static void
 test_seeded_port_choice(void)
 {
-	struct mg_nat *a = mk("s_seed_a"), *b = mk("s_seed_b");
+	struct mg_nat *a = t_nat("s_seed_a"), *b = t_nat("s_seed_b");
 	uint16_t pa, pb, prev = 0;
 	int sequential = 0;
 
@@ -282,7 +276,7 @@ test_seeded_port_choice(void)
 static void
 test_expire_budget(void)
 {
-	struct mg_nat *nat = mk("s_budget");
+	struct mg_nat *nat = t_nat("s_budget");
 	struct mg_nat_stats st;
 
 	for (uint16_t i = 0; i < 10; i++)
@@ -304,7 +298,7 @@ test_expire_budget(void)
 static void
 test_flush_peer(void)
 {
-	struct mg_nat *nat = mk("s_flush");
+	struct mg_nat *nat = t_nat("s_flush");
 	struct mg_nat_stats st;
 
 	CU_ASSERT_EQUAL(udp_out(nat, 1, 5000, 0, true, NULL), MG_NAT_OK);

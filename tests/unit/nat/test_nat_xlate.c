@@ -8,18 +8,6 @@
 
 #include "nat_test_util.h"
 
-static struct mg_nat *
-mk(const char *name)
-{
-	struct mg_nat_params p;
-	struct mg_nat *nat;
-
-	t_params(&p, name);
-	nat = mg_nat_create(&p);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(nat);
-	return nat;
-}
-
 static uint16_t
 sport_of(struct tpkt *p)
 {
@@ -40,7 +28,7 @@ reply_to(struct tpkt *r, struct tpkt *o, uint8_t tcp_flags)
 static void
 test_udp_out_and_back(void)
 {
-	struct mg_nat *nat = mk("x_udp");
+	struct mg_nat *nat = t_nat("x_udp");
 	struct tpkt o, copy, r;
 	uint32_t peer = 99;
 	uint16_t pub;
@@ -78,7 +66,7 @@ test_udp_out_and_back(void)
 static void
 test_udp_zero_checksum_stays_zero(void)
 {
-	struct mg_nat *nat = mk("x_udp0");
+	struct mg_nat *nat = t_nat("x_udp0");
 	struct tpkt o, r;
 	uint32_t peer;
 
@@ -101,7 +89,7 @@ test_udp_zero_checksum_stays_zero(void)
 static void
 test_udp_checksum_never_zero(void)
 {
-	struct mg_nat *nat = mk("x_udpffff");
+	struct mg_nat *nat = t_nat("x_udpffff");
 	struct tpkt o;
 	int hits = 0;
 
@@ -135,7 +123,7 @@ test_udp_checksum_never_zero(void)
 static void
 test_checksums_many_flows(void)
 {
-	struct mg_nat *nat = mk("x_many");
+	struct mg_nat *nat = t_nat("x_many");
 	struct tpkt o, r;
 	uint32_t peer;
 
@@ -165,7 +153,7 @@ test_checksums_many_flows(void)
 static void
 test_two_peers_same_inner_tuple(void)
 {
-	struct mg_nat *nat = mk("x_peers");
+	struct mg_nat *nat = t_nat("x_peers");
 	struct tpkt a, b, ra, rb;
 	uint32_t peer;
 
@@ -192,7 +180,7 @@ test_two_peers_same_inner_tuple(void)
 static void
 test_endpoint_independent_mapping(void)
 {
-	struct mg_nat *nat = mk("x_eim");
+	struct mg_nat *nat = t_nat("x_eim");
 	struct tpkt a, b, c;
 	struct mg_nat_stats st;
 
@@ -216,7 +204,7 @@ test_endpoint_independent_mapping(void)
 static void
 test_filtering(void)
 {
-	struct mg_nat *nat = mk("x_filter");
+	struct mg_nat *nat = t_nat("x_filter");
 	struct tpkt o, r, copy;
 	uint32_t peer = 77;
 	uint16_t pub;
@@ -244,7 +232,7 @@ test_filtering(void)
 static void
 test_icmp_echo(void)
 {
-	struct mg_nat *nat = mk("x_echo");
+	struct mg_nat *nat = t_nat("x_echo");
 	struct tpkt o, r;
 	uint32_t peer;
 	uint16_t pub;
@@ -308,7 +296,7 @@ check_icmp_error(struct mg_nat *nat, struct tpkt *o, uint32_t peer_id, uint8_t t
 static void
 test_icmp_errors_in(void)
 {
-	struct mg_nat *nat = mk("x_icmperr");
+	struct mg_nat *nat = t_nat("x_icmperr");
 	struct mg_nat_stats st;
 	struct tpkt o;
 
@@ -330,7 +318,7 @@ test_icmp_errors_in(void)
 static void
 test_icmp_error_short_quote(void)
 {
-	struct mg_nat *nat = mk("x_icmpshort");
+	struct mg_nat *nat = t_nat("x_icmpshort");
 	struct tpkt o, e, cut;
 	uint32_t peer = 0;
 	struct rte_ipv4_hdr *q;
@@ -362,7 +350,7 @@ test_icmp_error_short_quote(void)
 static void
 test_malformed(void)
 {
-	struct mg_nat *nat = mk("x_bad");
+	struct mg_nat *nat = t_nat("x_bad");
 	struct tpkt o, copy;
 	uint32_t peer;
 
