@@ -186,8 +186,8 @@ tx_pass(struct mg_dp_worker *w)
 	return n;
 }
 
-static unsigned
-pipeline_pass(struct mg_dp_worker *w)
+unsigned
+mg_dp_pipeline_pass(struct mg_dp_worker *w)
 {
 	uint64_t now = mg_dp_now_ns();
 
@@ -211,7 +211,7 @@ mg_dp_lcore_main(void *arg)
 	rte_rcu_qsbr_thread_register(w->dp->qsbr, w->idx);
 	rte_rcu_qsbr_thread_online(w->dp->qsbr, w->idx);
 	while (!*w->dp->quit) {
-		if (pipeline_pass(w)) {
+		if (mg_dp_pipeline_pass(w)) {
 			idle = 0;
 			MG_DP_COUNT(w, BUSY_LOOPS, 1);
 		} else {

@@ -16,6 +16,10 @@
 struct mg_dp_pipeline *mg_dp_pipeline_create(int socket_id);
 void mg_dp_pipeline_destroy(struct mg_dp_pipeline *p);
 
+/* One pass of a pipeline role's loop (w->role): what mg_dp_lcore_main repeats; returns the number
+ * of packets it handled. The benchmark drives roles pass by pass with it. */
+unsigned mg_dp_pipeline_pass(struct mg_dp_worker *w);
+
 /* lcore entry point for any role (run-to-completion included); arg is the mg_dp_worker. */
 int mg_dp_lcore_main(void *arg);
 
