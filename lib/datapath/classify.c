@@ -34,6 +34,9 @@ classify_ipv4(struct mg_dp_worker *w, const struct mg_dp_port *port, struct rte_
 		MG_DP_DROP(w, BAD_OUTER_IP);
 		return &out->drop;
 	}
+	/* What later stages need of the outer header, so they do not parse it again. */
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = info.hdr_len;
 	if (unlikely(info.dst_be != port->ip_be)) {
 		MG_DP_DROP(w, NOT_FOR_US);
 		return &out->drop;

@@ -1,13 +1,15 @@
 /* The decrypt stage: WireGuard transport data (type 4) from peers.
  *
  * For a burst: look the receiver indices up in the lock-free index table at once, reject replays
- * and expired keys before spending cycles on the AEAD, open in place with IPsec-MB, commit the
- * counter to the replay window, note the peer's endpoint (roaming) and leave the inner packet at
- * the start of the mbuf.
+ * and expired keys before spending cycles on the AEAD, open the survivors with one IPsec-MB burst
+ * submission, then, in packet order and only for packets that authenticated, commit the counter
+ * to the replay window, note the peer's endpoint (roaming) and leave the inner packet at the
+ * start of the mbuf.
  */
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
 
@@ -21,6 +23,19 @@ struct wg_data_hdr {
 	uint32_t receiver;  /* little-endian */
 	uint64_t counter;   /* little-endian */
 } __attribute__((packed));
+
+enum { WG_OUTER_UDP = sizeof(struct rte_udp_hdr) + sizeof(struct wg_data_hdr) };
+
+/* Packets that passed the cheap checks, waiting for one AEAD burst. op[i] opens m[i] with
+ * kp[i]; hdr_len[i] is what precedes the plaintext (Ethernet, IPv4, UDP, WireGuard header). */
+struct open_batch {
+	unsigned n;
+	struct rte_mbuf *m[MG_WG_CRYPTO_BURST_MAX];
+	struct mg_dp_keypair *kp[MG_WG_CRYPTO_BURST_MAX];
+	uint64_t endpoint[MG_WG_CRYPTO_BURST_MAX];
+	uint16_t hdr_len[MG_WG_CRYPTO_BURST_MAX];
+	struct mg_wg_crypto_op op[MG_WG_CRYPTO_BURST_MAX];
+};
 
 static void
 signal_confirm(struct mg_dp_worker *w, struct mg_dp_keypair *kp)
@@ -63,10 +78,10 @@ tally_add(struct rx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
 
 static void
 note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypair *kp,
-	     uint64_t endpoint, uint32_t bytes, bool data, uint64_t now, struct rx_tally *tally)
+	     uint64_t endpoint, uint32_t bytes, uint64_t now, struct rx_tally *tally)
 {
 	__atomic_store_n(&peer->last_rx_ns, now, __ATOMIC_RELAXED);
-	if (data)
+	if (bytes != 0)
 		__atomic_store_n(&peer->last_rx_data_ns, now, __ATOMIC_RELAXED);
 	tally_add(tally, peer, bytes);
 	if (unlikely(__atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED) != endpoint)) {
@@ -79,22 +94,95 @@ note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypa
 		signal_confirm(w, kp);
 }
 
-/* Open one packet whose keypair is known. Returns false when it goes to the tail. */
-static bool
-open_one(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp, uint64_t now,
-	 struct rx_tally *tally)
+/* Commit the counters of the packets that authenticated (bits of ok) to their keypairs' replay
+ * windows, in packet order; returns the bits of those that were fresh. When more than one lcore
+ * may decrypt for a keypair, the window is locked once per run of one keypair's packets. */
+static uint32_t
+commit_replay(const struct open_batch *b, uint32_t ok, bool shared)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
-							  RTE_ETHER_HDR_LEN);
-	uint16_t ihl = rte_ipv4_hdr_len(ip);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
+	struct mg_dp_keypair *held = NULL;
+	uint32_t fresh = 0;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		struct mg_dp_keypair *kp = b->kp[i];
+
+		if (!(ok & (1u << i)))
+			continue;
+		if (shared && kp != held) {
+			if (held != NULL)
+				rte_spinlock_unlock(&held->replay_lock);
+			rte_spinlock_lock(&kp->replay_lock);
+			held = kp;
+		}
+		if (likely(mg_replay_update(&kp->replay, b->op[i].counter)))
+			fresh |= 1u << i;
+	}
+	if (held != NULL)
+		rte_spinlock_unlock(&held->replay_lock);
+	return fresh;
+}
+
+/* An authenticated, fresh packet: peer bookkeeping, then strip the outer headers and padding
+ * room so the inner packet starts the mbuf. Returns false for a keepalive (consumed). */
+static bool
+finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i, uint64_t now,
+	   struct rx_tally *tally)
+{
+	struct rte_mbuf *m = b->m[i];
+	struct mg_dp_keypair *kp = b->kp[i];
+	uint32_t plain_len = (uint32_t)b->op[i].len;
+
+	note_peer_rx(w, &w->dp->peers[kp->peer_id], kp, b->endpoint[i], plain_len, now, tally);
+	if (plain_len == 0) {
+		MG_DP_COUNT(w, KEEPALIVES_RX, 1);
+		return false;
+	}
+	MG_DP_COUNT(w, DECRYPTED, 1);
+	MG_DP_COUNT(w, DECRYPTED_BYTES, plain_len);
+	rte_pktmbuf_adj(m, b->hdr_len[i]);
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - plain_len);
+	mg_dp_mbuf_set_peer(m, kp->peer_id);
+	return true;
+}
+
+/* Open the batch with one AEAD burst, then commit and finish its packets in order. */
+static void
+open_batch_run(struct mg_dp_worker *w, struct open_batch *b, uint64_t now,
+	       struct rte_mbuf **pkts, struct mg_dp_split *split, struct rx_tally *tally)
+{
+	uint32_t ok, fresh;
+
+	if (b->n == 0)
+		return;
+	ok = mg_wg_data_open_burst(w->crypto, b->op, b->n);
+	fresh = commit_replay(b, ok, w->dp->n_workers > 1);
+	for (unsigned i = 0; i < b->n; i++) {
+		bool keep = false;
+
+		if (unlikely(!(ok & (1u << i))))
+			MG_DP_DROP(w, WG_BAD_TAG);
+		else if (unlikely(!(fresh & (1u << i))))
+			MG_DP_DROP(w, WG_REPLAY);
+		else
+			keep = finish_one(w, b, i, now, tally);
+		mg_dp_sort(pkts, split, b->m[i], keep);
+	}
+	b->n = 0;
+}
+
+/* The checks before the AEAD: key age and the replay window (read only; the commit after
+ * authentication decides). Queues the packet in the batch; false when it goes to the tail. */
+static bool
+queue_open(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp, uint64_t now,
+	   struct open_batch *b)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + m->l3_len);
 	struct wg_data_hdr *hdr = (struct wg_data_hdr *)(udp + 1);
-	uint32_t wg_len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
-	uint32_t plain_len = wg_len - MG_WG_DATA_MIN_LEN;
-	uint8_t *payload = (uint8_t *)(hdr + 1);
+	uint32_t plain_len = rte_be_to_cpu_16(udp->dgram_len) - WG_OUTER_UDP - MG_WG_TAG_LEN;
 	uint64_t counter = rte_le_to_cpu_64(hdr->counter);
-	struct mg_dp_peer *peer = &w->dp->peers[kp->peer_id];
-	bool fresh;
+	uint8_t *payload = (uint8_t *)(hdr + 1);
+	unsigned i = b->n;
 
 	if (unlikely(now - kp->birth_ns >= (uint64_t)MG_WG_REJECT_AFTER_TIME_S * MG_WG_NSEC_PER_SEC)) {
 		MG_DP_DROP(w, WG_KEY_EXPIRED);
@@ -104,41 +192,26 @@ open_one(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp, u
 		MG_DP_DROP(w, WG_REPLAY);
 		return false;
 	}
-	if (unlikely(!mg_wg_data_open(w->crypto, kp->recv_key, counter, payload, plain_len,
-				      payload + plain_len))) {
-		MG_DP_DROP(w, WG_BAD_TAG);
-		return false;
-	}
-	rte_spinlock_lock(&kp->replay_lock);
-	fresh = mg_replay_update(&kp->replay, counter);
-	rte_spinlock_unlock(&kp->replay_lock);
-	if (unlikely(!fresh)) {
-		MG_DP_DROP(w, WG_REPLAY);
-		return false;
-	}
-
-	note_peer_rx(w, peer, kp, mg_dp_endpoint_pack(ip->src_addr, udp->src_port),
-		     plain_len, plain_len != 0, now, tally);
-	if (plain_len == 0) {
-		MG_DP_COUNT(w, KEEPALIVES_RX, 1);
-		return false;
-	}
-	MG_DP_COUNT(w, DECRYPTED, 1);
-	MG_DP_COUNT(w, DECRYPTED_BYTES, plain_len);
-	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN + ihl + sizeof(*udp) + sizeof(*hdr));
-	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - plain_len);
-	mg_dp_mbuf_set_peer(m, kp->peer_id);
+	rte_prefetch0(&w->dp->peers[kp->peer_id]);
+	b->m[i] = m;
+	b->kp[i] = kp;
+	b->endpoint[i] = mg_dp_endpoint_pack(((const struct rte_ipv4_hdr *)ip)->src_addr,
+					     udp->src_port);
+	b->hdr_len[i] = (uint16_t)(RTE_ETHER_HDR_LEN + m->l3_len + WG_OUTER_UDP);
+	b->op[i] = (struct mg_wg_crypto_op){ .key = kp->recv_key, .counter = counter,
+					     .buf = payload, .len = plain_len,
+					     .tag = payload + plain_len };
+	b->n++;
 	return true;
 }
 
-/* Header checks done before the table lookup; the receiver index goes to keys[]. */
+/* Header checks done before the table lookup: the WireGuard header (classify found the outer
+ * IPv4 and UDP headers valid and left the IPv4 header length in l3_len). */
 static bool
 check_header(struct mg_dp_worker *w, struct rte_mbuf *m, uint32_t *receiver)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-								RTE_ETHER_HDR_LEN);
-	const struct rte_udp_hdr *udp =
-		(const struct rte_udp_hdr *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip));
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+								RTE_ETHER_HDR_LEN + m->l3_len);
 	const struct wg_data_hdr *hdr = (const struct wg_data_hdr *)(udp + 1);
 	uint32_t wg_len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
 
@@ -154,6 +227,15 @@ check_header(struct mg_dp_worker *w, struct rte_mbuf *m, uint32_t *receiver)
 	return true;
 }
 
+/* Start loading what the pre-AEAD checks read: the keypair's age and replay window. */
+static void
+prefetch_keypairs(void *const *data, uint64_t hits, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		if (hits & (1ULL << i))
+			rte_prefetch0(&((struct mg_dp_keypair *)data[i])->replay);
+}
+
 uint16_t
 mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
@@ -162,6 +244,7 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 	const void *keys[MG_DP_BURST * 2];
 	void *data[MG_DP_BURST * 2];
 	struct rte_mbuf *candidates[MG_DP_BURST * 2];
+	struct open_batch batch;
 	uint16_t n_cand = 0;
 	uint64_t hits = 0;
 	struct rx_tally tally = { 0 };
@@ -176,19 +259,22 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 	}
 	if (n_cand > 0)
 		rte_hash_lookup_bulk_data(w->dp->index_table, keys, n_cand, &hits, data);
+	prefetch_keypairs(data, hits, n_cand);
 
+	batch.n = 0;
 	for (uint16_t i = 0; i < n_cand; i++) {
 		struct rte_mbuf *m = candidates[i];
 
 		if (unlikely(!(hits & (1ULL << i)))) {
 			MG_DP_DROP(w, WG_UNKNOWN_INDEX);
 			mg_dp_reject(&split, m);
-		} else if (open_one(w, m, data[i], now, &tally)) {
-			mg_dp_keep(pkts, &split, m);
-		} else {
+		} else if (!queue_open(w, m, data[i], now, &batch)) {
 			mg_dp_reject(&split, m);
+		} else if (batch.n == MG_WG_CRYPTO_BURST_MAX) {
+			open_batch_run(w, &batch, now, pkts, &split, &tally);
 		}
 	}
+	open_batch_run(w, &batch, now, pkts, &split, &tally);
 	tally_flush(&tally);
 	return mg_dp_split_finish(pkts, &split);
 }

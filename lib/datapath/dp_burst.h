@@ -48,6 +48,15 @@ mg_dp_reject(struct mg_dp_split *s, struct rte_mbuf *m)
 	s->tail[s->n_tail++] = m;
 }
 
+static inline void
+mg_dp_sort(struct rte_mbuf **pkts, struct mg_dp_split *s, struct rte_mbuf *m, bool keep)
+{
+	if (likely(keep))
+		mg_dp_keep(pkts, s, m);
+	else
+		mg_dp_reject(s, m);
+}
+
 /* Copy the rejected packets behind the kept ones; returns the kept count. */
 static inline uint16_t
 mg_dp_split_finish(struct rte_mbuf **pkts, struct mg_dp_split *s)
@@ -55,6 +64,23 @@ mg_dp_split_finish(struct rte_mbuf **pkts, struct mg_dp_split *s)
 	for (uint16_t i = 0; i < s->n_tail; i++)
 		pkts[s->kept + i] = s->tail[i];
 	return s->kept;
+}
+
+/* The loop every per-packet stage runs: one(w, m, now, ctx) says whether m goes on; kept packets
+ * stay in order at the front, the others follow. Always inlined, so one is a direct (usually
+ * inlined) call rather than a call through a pointer. */
+typedef bool (*mg_dp_one_fn)(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, void *ctx);
+
+static __rte_always_inline uint16_t
+mg_dp_filter(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+	     void *ctx, mg_dp_one_fn one)
+{
+	struct mg_dp_split s;
+
+	s.kept = s.n_tail = 0;
+	for (uint16_t i = 0; i < n; i++)
+		mg_dp_sort(pkts, &s, pkts[i], one(w, pkts[i], now, ctx));
+	return mg_dp_split_finish(pkts, &s);
 }
 
 /* Peer id travels with an mbuf between stages in the application-owned hash field. */

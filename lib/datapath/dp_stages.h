@@ -21,13 +21,16 @@ struct mg_dp_classified {
 	struct mg_dp_burst drop;     /* counted already */
 };
 
-/* Sort a received burst from port index `port` by what happens next. */
+/* Sort a received burst from port index `port` by what happens next. IPv4 packets leave with
+ * m->l2_len = 14 and m->l3_len = the IPv4 header length (validated), for the next stages. */
 void mg_dp_classify(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf **pkts,
 		    uint16_t n, struct mg_dp_classified *out);
 
-/* WireGuard transport data: find keypair, replay check, open in place, roam endpoint; strip the
- * outer headers so the inner IPv4 packet starts the mbuf, peer id in the mbuf. Keepalives are
- * consumed (tail). */
+/* WireGuard transport data: find keypair, replay check, open the burst in place (one AEAD
+ * submission per 32 packets), commit the replay window for authenticated packets in order, roam
+ * endpoint; strip the outer headers so the inner IPv4 packet starts the mbuf, peer id in the
+ * mbuf. Keepalives are consumed (tail). Takes packets as mg_dp_classify put them in wg_data: outer
+ * IPv4 and UDP validated, the IPv4 header length in m->l3_len. */
 uint16_t mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
 
 /* Inner packets from peers to the internet: validate, reverse-path check, TTL, exit policy, NAT

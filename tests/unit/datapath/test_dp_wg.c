@@ -253,6 +253,100 @@ test_outer_not_for_us(void)
 	dpt_teardown(&env);
 }
 
+/* Inner UDP to REMOTE_PORT + tag from the client, so a frame that comes out says which it was. */
+static struct rte_mbuf *
+tagged_frame(uint16_t tag, uint64_t counter)
+{
+	uint8_t inner[128];
+	uint32_t len = dpt_build_udp(inner, DPT_CLIENT_INNER, CLIENT_SPORT, DPT_REMOTE_IP,
+				     REMOTE_PORT + tag, 64, payload, sizeof(payload));
+
+	return frame_with_counter(inner, len, counter);
+}
+
+/* Take what the internet port sent; out_tags[i] = destination port - REMOTE_PORT of frame i. */
+static unsigned
+collect_tags(uint16_t *out_tags, unsigned max)
+{
+	struct rte_mbuf *out[64];
+	unsigned n = dpt_collect(DPT_INET, out, RTE_MIN(max, RTE_DIM(out)));
+
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *udp = rte_pktmbuf_mtod_offset(out[i], const uint8_t *, 14 + 20);
+
+		out_tags[i] = (uint16_t)(((udp[2] << 8) | udp[3]) - REMOTE_PORT);
+	}
+	rte_pktmbuf_free_bulk(out, n);
+	return n;
+}
+
+/* One burst holding a duplicate, a forgery ahead of its genuine copy, an unknown index, a
+ * keepalive and an older counter: the AEAD runs for the burst at once, yet each packet gets the
+ * verdict it would get alone, and the survivors leave in their order. */
+static void
+test_one_burst_mixed(void)
+{
+	uint16_t tags[8];
+	struct rte_mbuf *m;
+	uint8_t inner[128];
+	uint32_t len = inner_udp(inner);
+
+	dpt_setup(&env, true);
+	dpt_inject(DPT_MESH, tagged_frame(1, 10));
+	dpt_inject(DPT_MESH, tagged_frame(9, 10));     /* duplicate of 10: replay */
+	m = tagged_frame(9, 11);
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, rte_pktmbuf_data_len(m) - 3) ^= 0x10;
+	dpt_inject(DPT_MESH, m);                       /* forged 11: bad tag */
+	dpt_inject(DPT_MESH, tagged_frame(2, 11));     /* the genuine 11 still counts */
+	dpt_inject(DPT_MESH, dpt_wg_frame(env.client.send_key, env.client.remote_index ^ 0x33, 12,
+					  inner, len, DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT,
+					  &dpt_mac_client));
+	dpt_inject(DPT_MESH, frame_with_counter(NULL, 0, 13)); /* keepalive */
+	dpt_inject(DPT_MESH, tagged_frame(3, 9));      /* older, never seen: kept */
+	dpt_run(&env);
+	CU_ASSERT_EQUAL_FATAL(collect_tags(tags, RTE_DIM(tags)), 3);
+	CU_ASSERT_EQUAL(tags[0], 1);
+	CU_ASSERT_EQUAL(tags[1], 2);
+	CU_ASSERT_EQUAL(tags[2], 3);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), 3);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_KEEPALIVES_RX), 1);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 1);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_BAD_TAG), 1);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_UNKNOWN_INDEX), 1);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_MAX), 3);
+	/* Nothing past the burst was committed: 14 is fresh, 11 and 13 are not. */
+	CU_ASSERT_EQUAL(send_count_out(tagged_frame(4, 14)), 1);
+	CU_ASSERT_EQUAL(send_count_out(tagged_frame(4, 11)), 0);
+	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(NULL, 0, 13)), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 3);
+	dpt_teardown(&env);
+}
+
+/* More packets than one receive burst (and one AEAD burst) holds, counters shuffled within the
+ * window and one duplicate at the far end: every fresh one leaves, in order. */
+static void
+test_full_bursts_in_order(void)
+{
+	enum { N = 70 };
+	uint16_t tags[N];
+	unsigned got = 0, n;
+
+	dpt_setup(&env, true);
+	for (unsigned i = 0; i < N; i++)
+		dpt_inject(DPT_MESH, tagged_frame((uint16_t)i, 100 + (i * 37) % N));
+	dpt_inject(DPT_MESH, tagged_frame(N, 100)); /* counter of packet 0 again */
+	dpt_run(&env);
+	while (got < N + 1 && (n = collect_tags(tags + got, N - got)) > 0)
+		got += n;
+	CU_ASSERT_EQUAL(got, N);
+	for (unsigned i = 0; i < got; i++)
+		CU_ASSERT_EQUAL(tags[i], i);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), N);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 1);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_WG_REPLAY), 0);
+	dpt_teardown(&env);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -265,6 +359,9 @@ main(int argc, char **argv)
 		{ "responder sends with new keys only after the client used them",
 		  test_responder_waits_for_first_data },
 		{ "other MAC, other address, outer fragment: dropped", test_outer_not_for_us },
+		{ "one burst: duplicate, forgery, unknown index, keepalive; verdicts per packet",
+		  test_one_burst_mixed },
+		{ "70 packets, shuffled counters: all fresh ones out in order", test_full_bursts_in_order },
 	};
 
 	(void)argc;
