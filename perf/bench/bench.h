@@ -3,8 +3,9 @@
  * and prints figures (never pass/fail) as a table and as JSON.
  *
  * Parts: bench_gw.c (gateway, peers, keys), bench_traffic.c (flows and WireGuard frames),
- * bench_run.c (timed loops on the worker lcores), bench_floor.c (IPsec-MB floor, handshakes),
- * bench_report.c (table and JSON), bench_main.c (options and the plan of runs).
+ * bench_run.c (timed loops on the worker lcores), bench_pipe.c (the pipeline's roles pass by
+ * pass), bench_peer.c (one peer on one and two crypto lcores), bench_floor.c (IPsec-MB floor,
+ * handshakes), bench_report.c (table and JSON), bench_main.c (options and the plan of runs).
  */
 #ifndef MG_BENCH_H
 #define MG_BENCH_H
@@ -23,6 +24,18 @@ enum mg_bench_limits {
 	MG_BENCH_MAX_FIGURES = 96,
 	MG_BENCH_N_SIZES = 4,      /* 64, 512, 1420, IMIX */
 	MG_BENCH_NOTE_LEN = 512,
+	MG_BENCH_MAX_PIPE = 16,
+	MG_BENCH_MAX_PEER = 8,
+	MG_BENCH_PEER_LCORES = 2,  /* the single-peer lines: one, then two crypto lcores */
+};
+
+/* Roles of the pipeline arrangement (lib/datapath/pipeline.h), in the report's order. */
+enum mg_bench_role {
+	MG_BENCH_ROLE_RX = 0,
+	MG_BENCH_ROLE_CRYPTO,
+	MG_BENCH_ROLE_NAT,
+	MG_BENCH_ROLE_TX,
+	MG_BENCH_N_ROLES,
 };
 
 /* Inner packet sizes (IPv4 total length); IMIX is 7:4:1 of 64/570/1420. */
@@ -44,6 +57,7 @@ struct mg_bench_opts {
 	bool quick;              /* a second or two: small K and NAT sizes (the test) */
 	const char *json_path;   /* NULL: no JSON file */
 	unsigned max_workers;    /* 0: every CPU but the main one, at least 2 */
+	const char *only;        /* NULL, "pipeline" or "single_peer": just those lines */
 };
 
 /* Counter deltas of one measurement, summed over its workers (from struct mg_dp_counters). */
@@ -74,6 +88,54 @@ struct mg_bench_figure {
 	unsigned n_stages;       /* 0: stage counters not compiled in */
 	uint64_t stage_cycles[MG_BENCH_MAX_STAGES];
 	struct mg_bench_counts counts;
+};
+
+/* One role's share of a pipeline line. in/out are read from the fill levels of the role's input
+ * and output rings around each of its passes; drops/consumed from the role lcore's counters, so
+ * in = out + drops + consumed checks the data plane's accounting against the rings. */
+struct mg_bench_role_figure {
+	uint64_t passes;         /* timed passes */
+	uint64_t cycles;         /* TSC cycles in them */
+	uint64_t in, out;        /* packets taken from its input rings, put on its output rings */
+	uint64_t drops;          /* drop counters of the role's lcore, every reason */
+	uint64_t consumed;       /* punted or keepalives: ended here without a drop */
+	double cycles_per_pkt;   /* cycles / the line's packets */
+};
+
+/* A pipeline line: the gateway built with datapath = "pipeline", its roles driven one pass at a
+ * time on one lcore, each pass timed. The rate is a model: one core per role. */
+struct mg_bench_pipe_figure {
+	enum mg_bench_dir dir;
+	enum mg_bench_size size;
+	uint32_t peers, active_peers;
+	unsigned crypto_lcores;  /* of the gateway measured */
+	uint64_t packets, inner_bytes;
+	uint64_t busy_cycles;    /* all roles' timed cycles */
+	double cycles_per_pkt;   /* busy / packets: CPU per packet over every role */
+	struct mg_bench_role_figure role[MG_BENCH_N_ROLES];
+	/* TSC Hz / the slowest role's cycles per packet, the crypto role's divided over 1 and 2
+	 * lcores; and which role that was. */
+	double model_mpps[MG_BENCH_PEER_LCORES];
+	enum mg_bench_role bottleneck[MG_BENCH_PEER_LCORES];
+	double rtc_cycles_per_pkt; /* the run-to-completion line of this run (same dir, size, K,
+				    * one worker); 0 if there is none */
+	struct mg_bench_counts counts; /* summed over the role lcores */
+};
+
+/* One peer's WireGuard frames decrypted on n crypto lcores at once (n = 1, 2): each lcore builds
+ * a batch of the same peer's frames (counters from one shared atomic counter), all wait at a
+ * barrier, then each times mg_dp_decrypt on its batch, burst by burst. */
+struct mg_bench_peer_figure {
+	enum mg_bench_size size;
+	unsigned lcores;
+	unsigned cpu[MG_BENCH_PEER_LCORES];
+	uint64_t packets[MG_BENCH_PEER_LCORES];     /* decrypted (timed) packets per lcore */
+	uint64_t busy_cycles[MG_BENCH_PEER_LCORES];
+	double mpps_lcore[MG_BENCH_PEER_LCORES];    /* packets / busy time */
+	double mpps;             /* sum over the lcores */
+	double ratio;            /* mpps / the one-lcore line of the same size; 0 on that line */
+	uint64_t fed, decrypted, consumed;
+	uint64_t drops[MG_DP_DROP_MAX];
 };
 
 /* The floor: IPsec-MB ChaCha20-Poly1305 alone, bursts of 32, the same buffer count. */
@@ -110,13 +172,18 @@ struct mg_bench_report {
 	struct mg_bench_memory mem;
 	struct mg_bench_figure fig[MG_BENCH_MAX_FIGURES];
 	unsigned n_fig;
+	struct mg_bench_pipe_figure pipe[MG_BENCH_MAX_PIPE];
+	unsigned n_pipe;
+	struct mg_bench_peer_figure peer[MG_BENCH_MAX_PEER];
+	unsigned n_peer;
 };
 
 /* A gateway built for one run: ring ports, K peers with random session keys, neighbours. */
 struct mg_bench_gw_params {
 	uint32_t peers;
 	uint32_t nat_sessions;   /* nat.max_sessions over all workers */
-	unsigned workers;
+	unsigned workers;        /* run-to-completion workers, or the pipeline's crypto lcores */
+	bool pipeline;           /* datapath = "pipeline": workers + 3 lcores */
 };
 
 struct mg_bench_gw;
@@ -141,6 +208,17 @@ struct mg_bench_case {
 int mg_bench_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
 		 struct mg_bench_figure *out, char *err, size_t errlen);
 
+/* The same case through the pipeline gateway's roles, pass by pass on its rx lcore; fills
+ * everything in *out but rtc_cycles_per_pkt. Returns 0, or -1 with err. */
+int mg_bench_pipe_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
+		      struct mg_bench_pipe_figure *out, char *err, size_t errlen);
+
+/* One peer (peer 0 of a pipeline gateway with >= `lcores` crypto lcores) decrypted on `lcores`
+ * crypto lcores at once, about `packets` per lcore. Returns 0, or -1 with err. */
+int mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_size size, unsigned lcores,
+		      uint64_t packets, struct mg_bench_peer_figure *out, char *err,
+		      size_t errlen);
+
 /* Floor and handshakes (on the calling lcore). */
 void mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned rounds);
 int mg_bench_handshakes_measure(struct mg_bench_handshakes *h, unsigned count);
@@ -151,6 +229,7 @@ int mg_bench_memory_measure(struct mg_bench_memory *m, bool quick);
 uint16_t mg_bench_inner_size(enum mg_bench_size s, unsigned i);
 const char *mg_bench_size_name(enum mg_bench_size s);
 const char *mg_bench_dir_name(enum mg_bench_dir d);
+const char *mg_bench_role_name(enum mg_bench_role r);
 
 /* Output. */
 void mg_bench_print_table(const struct mg_bench_report *r, FILE *out);

@@ -1,8 +1,9 @@
 /* The gateway a benchmark run measures: a generated configuration (two DPDK ring ports, open mode
- * sized for K peers, NAT sized for the run) assembled by lib/gateway, then K peers published with
- * random session keys installed the way the control lcore installs them after a handshake, and
- * the neighbours resolved (the timed jobs then confirm keypairs as the control lcore does).
- * Ring ports are made here so the benchmark can fill and drain them.
+ * sized for K peers, NAT sized for the run, run-to-completion or pipeline) assembled by
+ * lib/gateway, then K peers published with random session keys installed the way the control
+ * lcore installs them after a handshake, and the neighbours resolved (the timed jobs then
+ * confirm keypairs as the control lcore does). Ring ports are made here so the benchmark can fill
+ * and drain them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ make_ports(struct mg_bench_gw *g)
 		if (rte_vdev_init(port_names[p], NULL) != 0)
 			return -1;
 		g->port_made[p] = true;
-		for (unsigned w = 0; w < g->workers; w++) {
+		for (unsigned w = 0; w < g->queues; w++) {
 			snprintf(n, sizeof(n), "ETH_RXTX%u_%s", w, port_names[p]);
 			g->rx[p][w] = g->tx[p][w] = rte_ring_lookup(n);
 			if (g->rx[p][w] == NULL)
@@ -56,7 +57,7 @@ load_config(struct mg_bench_gw *g, const struct mg_bench_gw_params *p, char *err
 	char text[2048];
 
 	snprintf(text, sizeof(text),
-		 "instance = \"mgbench\"; hugepages = \"off\"; workers = %u;\n"
+		 "instance = \"mgbench\"; hugepages = \"off\"; workers = %u; datapath = \"%s\";\n"
 		 "idle_backoff = false; mbufs = %u; stats_interval = 0;\n"
 		 "ports = (\n"
 		 " { name = \"mesh\"; driver = \"ring\"; role = \"mesh\"; address = \"198.51.100.1/24\";"
@@ -69,8 +70,8 @@ load_config(struct mg_bench_gw *g, const struct mg_bench_gw_params *p, char *err
 		 " open = { enabled = true; max_peers = %u; allowed_ips = [ \"100.64.0.0/10\" ]; }; };\n"
 		 "nat = { port_range = [ 1024, 65535 ]; max_sessions = %u;"
 		 " max_sessions_per_peer = %u; };\n",
-		 p->workers, MG_BENCH_MBUFS, MG_BENCH_LISTEN_PORT, p->peers, p->nat_sessions,
-		 p->nat_sessions);
+		 p->workers, p->pipeline ? "pipeline" : "run-to-completion", MG_BENCH_MBUFS,
+		 MG_BENCH_LISTEN_PORT, p->peers, p->nat_sessions, p->nat_sessions);
 	return mg_config_load_string(&g->cfg, text, "<benchmark>", err, errlen);
 }
 
@@ -163,12 +164,19 @@ mg_bench_gw_create(const struct mg_bench_gw_params *p, char *err, size_t errlen)
 
 	if (g == NULL)
 		return NULL;
-	g->workers = p->workers;
 	g->peers = p->peers;
+	g->pipeline = p->pipeline;
 	rte_spinlock_init(&g->control);
 	if (load_config(g, p, err, errlen) != 0)
 		goto fail_config;
 	g->cfg_loaded = true;
+	g->workers = mg_config_dataplane_lcores(&g->cfg);
+	g->queues = mg_config_port_queues(&g->cfg);
+	if (g->workers > MG_BENCH_MAX_WORKERS) {
+		snprintf(err, errlen, "%u data-plane lcores: at most %u", g->workers,
+			 MG_BENCH_MAX_WORKERS);
+		goto fail;
+	}
 	if (make_ports(g) != 0) {
 		snprintf(err, errlen, "ring ports %s, %s: cannot create", port_names[0],
 			 port_names[1]);
@@ -213,7 +221,7 @@ mg_bench_gw_destroy(struct mg_bench_gw *g)
 	free(g->keys);
 	free(g->counter);
 	for (unsigned p = 0; p < MG_BENCH_N_PORTS; p++) /* mbufs back before the pool goes */
-		for (unsigned w = 0; w < g->workers; w++)
+		for (unsigned w = 0; w < g->queues; w++)
 			ring_drain(g->rx[p][w]);
 	mg_gateway_destroy(g->gw); /* stops and closes the ports */
 	for (unsigned p = 0; p < MG_BENCH_N_PORTS; p++)

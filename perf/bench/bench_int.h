@@ -37,7 +37,9 @@ struct mg_bench_gw {
 	bool cfg_loaded;
 	struct mg_gateway *gw;
 	struct mg_dp *dp;
-	unsigned workers;
+	unsigned workers;           /* data-plane lcores (pipeline: crypto lcores + 3) */
+	unsigned queues;            /* queues per port: workers, or 1 for the pipeline */
+	bool pipeline;
 	uint32_t peers;
 	struct mg_dp_worker *w[MG_BENCH_MAX_WORKERS];
 	struct rte_ring *rx[MG_BENCH_N_PORTS][MG_BENCH_MAX_WORKERS]; /* we enqueue, worker polls */
@@ -81,6 +83,55 @@ int mg_bench_build_reply(struct mg_bench_gw *g, struct rte_mempool *pool,
 /* The flow id carried in the first 4 payload bytes of a translated frame leaving the internet
  * port, and its public source port (network order). False if it is not such a frame. */
 bool mg_bench_parse_out(const struct rte_mbuf *m, uint32_t *flow_id, uint16_t *sport_be);
+
+/* A job: one lcore's share of a measurement. It builds bursts of the case's frames (untimed)
+ * and hands each to ops->push, which runs the arrangement under test and returns the cycles it
+ * timed; bench_run.c has the run-to-completion ops, bench_pipe.c the pipeline's. */
+struct mg_bench_job;
+
+struct mg_bench_job_ops {
+	/* Enqueue pkts[0..n) on port's receive ring (queue j->idx), run and time the data plane
+	 * until the burst is through; returns the busy cycles. */
+	uint64_t (*push)(struct mg_bench_job *j, unsigned port, struct rte_mbuf **pkts, unsigned n);
+	void (*begin)(struct mg_bench_job *j);   /* the timed part starts: counters before */
+	void (*end)(struct mg_bench_job *j);     /* it ended: flush, counters after, stages */
+};
+
+struct mg_bench_job {
+	struct mg_bench_gw *g;
+	const struct mg_bench_case *c;
+	const struct mg_bench_job_ops *ops;
+	struct mg_dp_worker *w;      /* its worker (pipeline: the rx lcore); frames from its pool */
+	unsigned idx;                /* queue of the port rings it feeds and drains; QSBR id */
+	struct mg_bench_flows fs;
+	struct mg_wg_crypto *crypto;
+	uint64_t fed, packets, bytes, cycles, rng;
+	unsigned n_stages;
+	const char *stage_names[MG_BENCH_MAX_STAGES];
+	uint64_t stage[MG_BENCH_MAX_STAGES];
+	struct mg_dp_counters before, after;
+	void *arg;                   /* the ops' own state */
+	int rc;
+	char err[160];
+};
+
+/* Job idx of n_jobs (peers p with p % n_jobs == idx are its own) on worker w. Allocates the
+ * public-port table the warm-up fills; 0 or -1. mg_bench_job_fini frees it. */
+int mg_bench_job_init(struct mg_bench_job *j, struct mg_bench_gw *g, const struct mg_bench_case *c,
+		      struct mg_dp_worker *w, unsigned idx, unsigned n_jobs,
+		      const struct mg_bench_job_ops *ops);
+void mg_bench_job_fini(struct mg_bench_job *j);
+/* lcore entry point (arg: the job): warm-up unless the case is warmed, then the measurement. */
+int mg_bench_job_main(void *arg);
+/* Free what is left on the job's port rings; with learn, note each flow's public port. */
+void mg_bench_job_drain_tx(struct mg_bench_job *j, bool learn);
+/* Play the control lcore for w's events (confirm "next" keypairs), untimed. */
+void mg_bench_drain_events(struct mg_bench_gw *g, struct mg_dp_worker *w);
+/* Add the counter deltas after - before to k (fed is the caller's). */
+void mg_bench_counts_add(struct mg_bench_counts *k, const struct mg_dp_counters *before,
+			 const struct mg_dp_counters *after);
+/* Wait, sleeping, until every launched lcore of the gateway is back. */
+void mg_bench_wait_lcores(struct mg_bench_gw *g);
 
 /* Stage names of this build (static strings in lib/datapath/worker.c); 0 without stage_cycles. */
 unsigned mg_bench_stage_names(const char **names, unsigned max);

@@ -2,7 +2,7 @@
  * are), and the plan of runs: the floor, handshakes, memory, then peers x sizes x directions on
  * one worker, NAT table sizes (new flows, then established flows at random), and more workers.
  *
- *   mg_bench [--quick] [--json FILE] [--workers N]
+ *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -31,13 +31,19 @@ struct plan {
 	uint64_t packets;
 	unsigned floor_buffers, floor_rounds, handshakes;
 	unsigned eal_mb;
+	uint32_t pipe_peers;     /* K of the pipeline lines (a K of the run-to-completion ones) */
+	uint64_t peer_packets;   /* per lcore, single-peer lines */
+};
+
+enum {
+	PIPE_LCORES = 2 + 3,     /* the single-peer lines: a pipeline with 2 crypto lcores */
 };
 
 static const struct plan full_plan = {
 	.peers = { 1, 1000, 100000 }, .n_peers = 3, .active_max = 4096,
 	.nat_sizes = { 1000, 100000, 1000000 }, .n_nat = 3, .nat_peers = 1000,
 	.packets = 300000, .floor_buffers = 1024, .floor_rounds = 100, .handshakes = 4000,
-	.eal_mb = 4096,
+	.eal_mb = 4096, .pipe_peers = 1000, .peer_packets = 300000,
 };
 static const struct plan quick_plan = {
 	/* 2048 active peers: more "next" keypairs confirmed in one run than a worker's event ring
@@ -45,13 +51,13 @@ static const struct plan quick_plan = {
 	.peers = { 1, 2048 }, .n_peers = 2, .active_max = 2048,
 	.nat_sizes = { 1000, 8192 }, .n_nat = 2, .nat_peers = 64,
 	.packets = 2048, .floor_buffers = 256, .floor_rounds = 4, .handshakes = 100,
-	.eal_mb = 1024,
+	.eal_mb = 1024, .pipe_peers = 2048, .peer_packets = 2048,
 };
 
 static unsigned n_cpus;
 
 static int
-eal_init(const char *prog, const struct plan *pl, unsigned workers, struct mg_bench_report *r)
+eal_init(const char *prog, const struct plan *pl, unsigned n_lcores, struct mg_bench_report *r)
 {
 	char mem[16], prefix[48], lcores[256];
 	char *argv[] = { (char *)prog, "--no-huge", "--no-pci", "--no-shconf", prefix, "-m", mem,
@@ -62,7 +68,7 @@ eal_init(const char *prog, const struct plan *pl, unsigned workers, struct mg_be
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mgbench%d", (int)getpid());
 	/* lcore 0 (main, sleeps while workers run) on CPU 0; worker i on CPU i mod CPUs. */
 	off = (size_t)snprintf(lcores, sizeof(lcores), "0@0");
-	for (unsigned w = 1; w <= workers && off < sizeof(lcores); w++)
+	for (unsigned w = 1; w <= n_lcores && off < sizeof(lcores); w++)
 		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, ",%u@%u", w, w % n_cpus);
 	snprintf(r->note, sizeof(r->note), "%s (lcore@cpu; main lcore 0 sleeps while workers "
 		 "run, so a worker on CPU 0 shares it only with a sleeping thread)", lcores);
@@ -193,21 +199,117 @@ nat_scale(struct mg_bench_report *r, const struct plan *pl, uint32_t n, unsigned
 	return rc;
 }
 
-static int
-run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers)
+/* The run-to-completion line of this run a pipeline line compares with: same direction, size
+ * and K, one worker, the plain (not NAT-scale) case. */
+static double
+rtc_cycles(const struct mg_bench_report *r, const struct mg_bench_pipe_figure *p)
 {
+	for (unsigned i = 0; i < r->n_fig; i++) {
+		const struct mg_bench_figure *f = &r->fig[i];
+		if (f->dir == p->dir && f->size == p->size && f->peers == p->peers &&
+		    f->workers == 1)
+			return f->cycles_per_pkt;
+	}
+	return 0;
+}
+
+/* Both directions, every size, through the pipeline's roles (one crypto lcore). */
+static int
+pipeline_lines(struct mg_bench_report *r, const struct plan *pl)
+{
+	struct mg_bench_gw_params p = { .peers = pl->pipe_peers, .nat_sessions = 65536,
+					.workers = 1, .pipeline = true };
+	char err[256];
+	struct mg_bench_gw *g = mg_bench_gw_create(&p, err, sizeof(err));
+	int rc = 0;
+
+	if (g == NULL) {
+		fprintf(stderr, "mg_bench: pipeline gateway: %s\n", err);
+		return -1;
+	}
+	for (unsigned d = MG_BENCH_MESH_TO_INET; d <= MG_BENCH_INET_TO_MESH && rc == 0; d++)
+		for (unsigned s = 0; s < MG_BENCH_N_SIZES && rc == 0; s++) {
+			struct mg_bench_case c = { .dir = d, .size = s, .packets = pl->packets,
+						   .active_peers = RTE_MIN(p.peers, pl->active_max) };
+			struct mg_bench_pipe_figure *f = &r->pipe[r->n_pipe];
+
+			if (r->n_pipe >= MG_BENCH_MAX_PIPE)
+				break;
+			rc = mg_bench_pipe_run(g, &c, f, err, sizeof(err));
+			if (rc != 0) {
+				fprintf(stderr, "mg_bench: pipeline %s %s: %s\n",
+					mg_bench_dir_name(d), mg_bench_size_name(s), err);
+				break;
+			}
+			f->rtc_cycles_per_pkt = rtc_cycles(r, f);
+			r->n_pipe++;
+			fprintf(stderr, ".");
+		}
+	mg_bench_gw_destroy(g);
+	return rc;
+}
+
+/* One peer decrypted on one, then two crypto lcores at once, 64 and 1420 bytes. */
+static int
+single_peer_lines(struct mg_bench_report *r, const struct plan *pl)
+{
+	static const enum mg_bench_size sizes[] = { MG_BENCH_SIZE_64, MG_BENCH_SIZE_1420 };
+	struct mg_bench_gw_params p = { .peers = 1, .nat_sessions = 4096,
+					.workers = MG_BENCH_PEER_LCORES, .pipeline = true };
+	char err[256];
+	struct mg_bench_gw *g = mg_bench_gw_create(&p, err, sizeof(err));
+	int rc = 0;
+
+	if (g == NULL) {
+		fprintf(stderr, "mg_bench: single-peer gateway: %s\n", err);
+		return -1;
+	}
+	for (unsigned s = 0; s < RTE_DIM(sizes) && rc == 0; s++)
+		for (unsigned n = 1; n <= MG_BENCH_PEER_LCORES && rc == 0; n++) {
+			struct mg_bench_peer_figure *f = &r->peer[r->n_peer];
+
+			if (r->n_peer >= MG_BENCH_MAX_PEER)
+				break;
+			rc = mg_bench_peer_run(g, sizes[s], n, pl->peer_packets, f, err,
+					       sizeof(err));
+			if (rc != 0) {
+				fprintf(stderr, "mg_bench: single peer %s on %u: %s\n",
+					mg_bench_size_name(sizes[s]), n, err);
+				break;
+			}
+			if (n > 1 && f[-1].mpps > 0)
+				f->ratio = f->mpps / f[-1].mpps;
+			r->n_peer++;
+			fprintf(stderr, ".");
+		}
+	mg_bench_gw_destroy(g);
+	return rc;
+}
+
+/* Everything, or with `only` just the floor and the pipeline lines (with the run-to-completion
+ * lines they compare with) or the single-peer lines: quicker to repeat. */
+static int
+run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
+	 const char *only)
+{
+	bool all = only == NULL, pipe = all || strcmp(only, "pipeline") == 0;
+	bool peer = all || strcmp(only, "single_peer") == 0;
+
 	mg_bench_floor_measure(&r->floor, pl->floor_buffers, pl->floor_rounds);
-	if (mg_bench_handshakes_measure(&r->hs, pl->handshakes) != 0)
+	if (all && mg_bench_handshakes_measure(&r->hs, pl->handshakes) != 0)
 		fprintf(stderr, "mg_bench: handshakes failed\n");
-	if (mg_bench_memory_measure(&r->mem, r->quick) != 0)
+	if (all && mg_bench_memory_measure(&r->mem, r->quick) != 0)
 		return -1;
 	for (unsigned k = 0; k < pl->n_peers; k++)
-		if (sizes_both_ways(r, pl, pl->peers[k], 1) != 0)
+		if ((all || (pipe && pl->peers[k] == pl->pipe_peers)) &&
+		    sizes_both_ways(r, pl, pl->peers[k], 1) != 0)
 			return -1;
-	for (unsigned i = 0; i < pl->n_nat; i++)
+	if ((pipe && pipeline_lines(r, pl) != 0) || (peer && single_peer_lines(r, pl) != 0))
+		return -1;
+	for (unsigned i = 0; all && i < pl->n_nat; i++)
 		if (nat_scale(r, pl, pl->nat_sizes[i], 1) != 0)
 			return -1;
-	for (unsigned w = 2; w <= max_workers; w++) {
+	for (unsigned w = 2; all && w <= max_workers; w++) {
 		uint32_t k = pl->peers[pl->n_peers - 1] < 1000 ? pl->peers[pl->n_peers - 1] : 1000;
 		if (sizes_both_ways(r, pl, k, w) != 0 ||
 		    nat_scale(r, pl, pl->nat_sizes[pl->n_nat > 1 ? 1 : 0], w) != 0)
@@ -219,7 +321,8 @@ run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers)
 static int
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N]\n", prog);
+	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N] "
+		"[--only pipeline|single_peer]\n", prog);
 	return 2;
 }
 
@@ -229,6 +332,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = { { "quick", no_argument, NULL, 'q' },
 					      { "json", required_argument, NULL, 'j' },
 					      { "workers", required_argument, NULL, 'w' },
+					      { "only", required_argument, NULL, 'o' },
 					      { NULL, 0, NULL, 0 } };
 	static struct mg_bench_report r;
 	struct mg_bench_opts o = { 0 };
@@ -241,6 +345,9 @@ main(int argc, char **argv)
 			o.json_path = optarg;
 		else if (c == 'w')
 			o.max_workers = (unsigned)atoi(optarg);
+		else if (c == 'o' && (strcmp(optarg, "pipeline") == 0 ||
+				      strcmp(optarg, "single_peer") == 0))
+			o.only = optarg;
 		else
 			return usage(argv[0]);
 	}
@@ -251,13 +358,14 @@ main(int argc, char **argv)
 		o.max_workers = MG_BENCH_MAX_WORKERS;
 	const struct plan *pl = o.quick ? &quick_plan : &full_plan;
 	r.quick = o.quick;
-	if (eal_init(argv[0], pl, o.max_workers, &r) < 0 || sodium_init() < 0) {
+	if (eal_init(argv[0], pl, RTE_MAX(o.max_workers, (unsigned)PIPE_LCORES), &r) < 0 ||
+	    sodium_init() < 0) {
 		fprintf(stderr, "mg_bench: EAL or libsodium initialisation failed\n");
 		return 1;
 	}
 	mg_dp_clock_init();
 	machine_info(&r);
-	rc = run_plan(&r, pl, o.max_workers);
+	rc = run_plan(&r, pl, o.max_workers, o.only);
 	fprintf(stderr, "\n");
 	mg_bench_print_table(&r, stdout);
 	if (o.json_path != NULL && mg_bench_write_json(&r, o.json_path) != 0) {

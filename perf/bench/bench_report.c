@@ -1,10 +1,20 @@
 /* Output of the benchmark: a human table (one line per direction, size and table shape, then the
- * per-stage breakdown) and the same figures as JSON, with the machine and the counters each
- * measurement moved, so a checker can verify they add up.
+ * per-stage breakdown; the pipeline's roles; one peer on one and two crypto lcores) and the same
+ * figures as JSON, with the machine and the counters each measurement moved, so a checker can
+ * verify they add up.
  */
 #include <stdio.h>
 
 #include "bench_int.h"
+
+/* "crypto)" etc.: the bottleneck role in the model column. */
+static const char *
+role_tag(enum mg_bench_role r)
+{
+	static const char *const t[] = { "rx)", "crypto)", "nat)", "tx)" };
+
+	return (unsigned)r < RTE_DIM(t) ? t[r] : "?)";
+}
 
 static void
 print_head(const struct mg_bench_report *r, FILE *o)
@@ -40,6 +50,72 @@ drops_total(const struct mg_bench_counts *k)
 	return n;
 }
 
+static void
+print_pipe(const struct mg_bench_report *r, FILE *o)
+{
+	if (r->n_pipe == 0)
+		return;
+	fprintf(o, "\npipeline (datapath = \"pipeline\", %u crypto lcore; roles driven pass by pass "
+		"on one lcore, cycles/packet per role)\n", r->pipe[0].crypto_lcores);
+	fprintf(o, "%-16s %-5s %7s %8s %7s %7s %7s %7s %7s %7s %6s %14s %14s %6s\n", "direction",
+		"size", "peers", "packets", "rx", "crypto", "nat", "tx", "sum", "rtc", "sum/rtc",
+		"model Mpps c=1", "model Mpps c=2", "drops");
+	for (unsigned i = 0; i < r->n_pipe; i++) {
+		const struct mg_bench_pipe_figure *f = &r->pipe[i];
+		uint64_t drops = 0;
+
+		for (unsigned k = 0; k < MG_BENCH_N_ROLES; k++)
+			drops += f->role[k].drops;
+		fprintf(o, "%-16s %-5s %7u %8llu %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f %6.2fx "
+			"%7.3f (%-6s %7.3f (%-6s %6llu\n", mg_bench_dir_name(f->dir),
+			mg_bench_size_name(f->size), f->peers, (unsigned long long)f->packets,
+			f->role[MG_BENCH_ROLE_RX].cycles_per_pkt,
+			f->role[MG_BENCH_ROLE_CRYPTO].cycles_per_pkt,
+			f->role[MG_BENCH_ROLE_NAT].cycles_per_pkt,
+			f->role[MG_BENCH_ROLE_TX].cycles_per_pkt, f->cycles_per_pkt,
+			f->rtc_cycles_per_pkt,
+			f->rtc_cycles_per_pkt > 0 ? f->cycles_per_pkt / f->rtc_cycles_per_pkt : 0.0,
+			f->model_mpps[0], role_tag(f->bottleneck[0]), f->model_mpps[1],
+			role_tag(f->bottleneck[1]), (unsigned long long)drops);
+	}
+	fprintf(o, "sum: CPU per packet over all roles (ring hand-offs included); rtc: the "
+		"run-to-completion line above (same run, 1 worker). model: TSC Hz / the slowest "
+		"role (in brackets), crypto shared by c lcores, one core per role; a model, not a "
+		"measured rate.\n");
+}
+
+static void
+print_peer(const struct mg_bench_report *r, FILE *o)
+{
+	if (r->n_peer == 0)
+		return;
+	fprintf(o, "\none peer, mesh->internet decrypt (mg_dp_decrypt) on 1 and 2 crypto lcores at "
+		"once, sharing its keypair\n");
+	fprintf(o, "%-5s %6s %9s %-24s %-9s %9s %7s %9s %6s\n", "size", "lcores", "packets",
+		"Mpps per lcore", "cpus", "Mpps", "ratio", "decrypted", "drops");
+	for (unsigned i = 0; i < r->n_peer; i++) {
+		const struct mg_bench_peer_figure *f = &r->peer[i];
+		char per[64], cpus[32];
+		uint64_t drops = 0;
+		size_t a = 0, b = 0;
+
+		for (unsigned k = 0; k < f->lcores; k++) {
+			a += (size_t)snprintf(per + a, sizeof(per) - a, "%s%.3f", k ? " + " : "",
+					      f->mpps_lcore[k]);
+			b += (size_t)snprintf(cpus + b, sizeof(cpus) - b, "%s%u", k ? "," : "",
+					      f->cpu[k]);
+		}
+		for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
+			drops += f->drops[d];
+		fprintf(o, "%-5s %6u %9llu %-24s %-9s %9.3f %6.2fx %9llu %6llu\n",
+			mg_bench_size_name(f->size), f->lcores,
+			(unsigned long long)(f->packets[0] + f->packets[1]), per, cpus, f->mpps,
+			f->ratio, (unsigned long long)f->decrypted, (unsigned long long)drops);
+	}
+	fprintf(o, "Mpps: sum over the lcores of packets / that lcore's busy (timed) cycles; ratio: "
+		"to the 1-lcore line of the same size (target >= 1.8).\n");
+}
+
 void
 mg_bench_print_table(const struct mg_bench_report *r, FILE *o)
 {
@@ -64,6 +140,8 @@ mg_bench_print_table(const struct mg_bench_report *r, FILE *o)
 	}
 	fprintf(o, "\nW*: a worker shares its CPU with another busy thread. floor: packet rate as a "
 		"share of IPsec-MB alone (open for mesh->internet, seal for internet->mesh).\n");
+	print_pipe(r, o);
+	print_peer(r, o);
 }
 
 static void
@@ -130,6 +208,53 @@ json_head(FILE *o, const struct mg_bench_report *r)
 		r->mem.bytes_per_session, (unsigned long long)r->mem.nat_declared_per_session);
 }
 
+static void
+json_pipe(FILE *o, const struct mg_bench_pipe_figure *f)
+{
+	fprintf(o, "    {\"direction\": \"%s\", \"size\": \"%s\", \"peers\": %u, "
+		"\"active_peers\": %u, \"crypto_lcores\": %u, \"packets\": %llu, "
+		"\"inner_bytes\": %llu, \"busy_cycles\": %llu, \"cycles_per_packet\": %.2f, "
+		"\"rtc_cycles_per_packet\": %.2f, \"model_mpps\": [%.4f, %.4f], "
+		"\"bottleneck\": [\"%s\", \"%s\"], \"roles\": {", mg_bench_dir_name(f->dir),
+		mg_bench_size_name(f->size), f->peers, f->active_peers, f->crypto_lcores,
+		(unsigned long long)f->packets, (unsigned long long)f->inner_bytes,
+		(unsigned long long)f->busy_cycles, f->cycles_per_pkt, f->rtc_cycles_per_pkt,
+		f->model_mpps[0], f->model_mpps[1], mg_bench_role_name(f->bottleneck[0]),
+		mg_bench_role_name(f->bottleneck[1]));
+	for (unsigned r = 0; r < MG_BENCH_N_ROLES; r++) {
+		const struct mg_bench_role_figure *k = &f->role[r];
+		fprintf(o, "%s\"%s\": {\"passes\": %llu, \"cycles\": %llu, "
+			"\"cycles_per_packet\": %.2f, \"in\": %llu, \"out\": %llu, \"drops\": %llu, "
+			"\"consumed\": %llu}", r ? ", " : "", mg_bench_role_name(r),
+			(unsigned long long)k->passes, (unsigned long long)k->cycles,
+			k->cycles_per_pkt, (unsigned long long)k->in, (unsigned long long)k->out,
+			(unsigned long long)k->drops, (unsigned long long)k->consumed);
+	}
+	fprintf(o, "}, ");
+	json_counts(o, &f->counts);
+	fputc('}', o);
+}
+
+static void
+json_peer(FILE *o, const struct mg_bench_peer_figure *f)
+{
+	fprintf(o, "    {\"direction\": \"mesh_to_internet\", \"stage\": \"decrypt\", "
+		"\"size\": \"%s\", \"lcores\": %u, \"mpps\": %.4f, \"ratio\": %.4f, "
+		"\"per_lcore\": [", mg_bench_size_name(f->size), f->lcores, f->mpps, f->ratio);
+	for (unsigned k = 0; k < f->lcores; k++)
+		fprintf(o, "%s{\"cpu\": %u, \"packets\": %llu, \"busy_cycles\": %llu, "
+			"\"mpps\": %.4f}", k ? ", " : "", f->cpu[k],
+			(unsigned long long)f->packets[k], (unsigned long long)f->busy_cycles[k],
+			f->mpps_lcore[k]);
+	fprintf(o, "], \"fed\": %llu, \"decrypted\": %llu, \"consumed\": %llu, \"drops\": {",
+		(unsigned long long)f->fed, (unsigned long long)f->decrypted,
+		(unsigned long long)f->consumed);
+	for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
+		fprintf(o, "%s\"%s\": %llu", d ? ", " : "", mg_dp_drop_name(d),
+			(unsigned long long)f->drops[d]);
+	fprintf(o, "}}");
+}
+
 int
 mg_bench_write_json(const struct mg_bench_report *r, const char *path)
 {
@@ -142,6 +267,16 @@ mg_bench_write_json(const struct mg_bench_report *r, const char *path)
 	for (unsigned i = 0; i < r->n_fig; i++) {
 		json_figure(o, r, &r->fig[i]);
 		fprintf(o, "%s\n", i + 1 < r->n_fig ? "," : "");
+	}
+	fprintf(o, "  ],\n  \"pipeline\": [\n");
+	for (unsigned i = 0; i < r->n_pipe; i++) {
+		json_pipe(o, &r->pipe[i]);
+		fprintf(o, "%s\n", i + 1 < r->n_pipe ? "," : "");
+	}
+	fprintf(o, "  ],\n  \"single_peer\": [\n");
+	for (unsigned i = 0; i < r->n_peer; i++) {
+		json_peer(o, &r->peer[i]);
+		fprintf(o, "%s\n", i + 1 < r->n_peer ? "," : "");
 	}
 	fprintf(o, "  ]\n}\n");
 	return fclose(o) == 0 ? 0 : -1;

@@ -2,7 +2,8 @@
  * 32 frames (untimed), puts it on its receive ring, and times one real pass of the worker loop
  * (mg_dp_worker_poll: rx, classify, the stages, tx, NAT expiry, RCU report) with the TSC; what
  * the worker transmitted is drained from the transmit rings (untimed). A warm-up pass first opens
- * one NAT session per flow and learns each flow's public port from the translated frames.
+ * one NAT session per flow and learns each flow's public port from the translated frames. The
+ * job itself (bursts, warm-up, measure loop) is shared with bench_pipe.c through its ops.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,25 +20,8 @@
 #include "dp.h"
 #include "worker.h"
 
-struct job {
-	struct mg_bench_gw *g;
-	const struct mg_bench_case *c;
-	struct mg_dp_worker *w;
-	unsigned idx;
-	struct mg_bench_flows fs;
-	struct mg_wg_crypto *crypto;
-	uint64_t fed, packets, bytes, cycles, rng;
-	unsigned n_stages;
-	const char *stage_names[MG_BENCH_MAX_STAGES];
-	uint64_t stage[MG_BENCH_MAX_STAGES];
-	struct mg_dp_counters before, after;
-	int rc;
-	char err[160];
-};
-
-/* Free what the worker transmitted; with learn, note each flow's public port. */
-static void
-drain_tx(struct job *j, bool learn)
+void
+mg_bench_job_drain_tx(struct mg_bench_job *j, bool learn)
 {
 	struct rte_mbuf *m[MG_BENCH_BURST];
 	unsigned n;
@@ -60,25 +44,26 @@ drain_tx(struct job *j, bool learn)
  * CONFIRM_NEXT events) to current, as lib/control does. Without it no keypair ever becomes
  * current, the event ring fills after ~1000 peers, and the worker may not send with the
  * unconfirmed keypairs of the peers after that (wg_no_session on replies). */
-static void
-drain_events(struct job *j)
+void
+mg_bench_drain_events(struct mg_bench_gw *g, struct mg_dp_worker *w)
 {
 	struct mg_dp_event ev[MG_BENCH_BURST];
 	uint32_t released[3];
 	unsigned n, n_rel;
 
-	while ((n = rte_ring_dequeue_burst_elem(j->w->event_ring, ev, sizeof(ev[0]),
-						 MG_BENCH_BURST, NULL)) > 0) {
-		rte_spinlock_lock(&j->g->control);
+	while ((n = rte_ring_dequeue_burst_elem(w->event_ring, ev, sizeof(ev[0]), MG_BENCH_BURST,
+						 NULL)) > 0) {
+		rte_spinlock_lock(&g->control);
 		for (unsigned i = 0; i < n; i++)
 			if ((ev[i].type & 0xff) == MG_DP_EVENT_CONFIRM_NEXT)
-				mg_dp_keypair_confirm(j->g->dp, ev[i].value, released, &n_rel);
-		rte_spinlock_unlock(&j->g->control);
+				mg_dp_keypair_confirm(g->dp, ev[i].value, released, &n_rel);
+		rte_spinlock_unlock(&g->control);
 	}
 }
 
+/* Run to completion: one timed pass of the worker loop. */
 static uint64_t
-timed_poll(struct job *j, unsigned port, struct rte_mbuf **pkts, unsigned n)
+rtc_push(struct mg_bench_job *j, unsigned port, struct rte_mbuf **pkts, unsigned n)
 {
 	uint64_t t0, t1;
 
@@ -90,12 +75,34 @@ timed_poll(struct job *j, unsigned port, struct rte_mbuf **pkts, unsigned n)
 	t0 = rte_rdtsc_precise();
 	mg_dp_worker_poll(j->w);
 	t1 = rte_rdtsc_precise();
-	drain_events(j);
+	mg_bench_drain_events(j->g, j->w);
 	return t1 - t0;
 }
 
+static void
+rtc_begin(struct mg_bench_job *j)
+{
+	j->before = j->w->counters;
+#ifdef MG_DP_STAGE_CYCLES
+	mg_dp_stage_cycles_reset();
+#endif
+}
+
+static void
+rtc_end(struct mg_bench_job *j)
+{
+	j->after = j->w->counters;
+#ifdef MG_DP_STAGE_CYCLES
+	j->n_stages = mg_dp_stage_cycles_read(j->stage_names, j->stage, MG_BENCH_MAX_STAGES);
+#endif
+}
+
+static const struct mg_bench_job_ops rtc_ops = {
+	.push = rtc_push, .begin = rtc_begin, .end = rtc_end,
+};
+
 static uint32_t
-next_flow(struct job *j, uint64_t seq)
+next_flow(struct mg_bench_job *j, uint64_t seq)
 {
 	if (j->c->dir == MG_BENCH_NEW_FLOW)
 		return (uint32_t)seq;
@@ -110,8 +117,8 @@ next_flow(struct job *j, uint64_t seq)
 
 /* One burst of frames for the case: WireGuard from clients, or replies from the internet. */
 static int
-build_burst(struct job *j, bool inbound, enum mg_bench_size size, uint64_t seq, unsigned n,
-	    struct rte_mbuf **pkts, uint64_t *bytes)
+build_burst(struct mg_bench_job *j, bool inbound, enum mg_bench_size size, uint64_t seq,
+	    unsigned n, struct rte_mbuf **pkts, uint64_t *bytes)
 {
 	struct mg_bench_flow fl[MG_BENCH_BURST];
 	uint32_t ids[MG_BENCH_BURST];
@@ -130,7 +137,7 @@ build_burst(struct job *j, bool inbound, enum mg_bench_size size, uint64_t seq, 
 }
 
 static int
-warm_up(struct job *j)
+warm_up(struct mg_bench_job *j)
 {
 	struct rte_mbuf *pkts[MG_BENCH_BURST];
 	uint64_t bytes = 0;
@@ -140,8 +147,8 @@ warm_up(struct job *j)
 		unsigned n = (unsigned)RTE_MIN((uint64_t)MG_BENCH_BURST, j->fs.n - f);
 		if (build_burst(j, false, MG_BENCH_SIZE_64, f, n, pkts, &bytes) != 0)
 			return -1;
-		timed_poll(j, MG_BENCH_MESH, pkts, n);
-		drain_tx(j, true);
+		j->ops->push(j, MG_BENCH_MESH, pkts, n);
+		mg_bench_job_drain_tx(j, true);
 	}
 	for (uint32_t f = 0; f < j->fs.n; f++)
 		missing += j->fs.public_port[f] == 0;
@@ -154,7 +161,7 @@ warm_up(struct job *j)
 }
 
 static int
-measure(struct job *j)
+measure(struct mg_bench_job *j)
 {
 	const struct mg_bench_case *c = j->c;
 	bool inbound = c->dir == MG_BENCH_INET_TO_MESH;
@@ -162,31 +169,25 @@ measure(struct job *j)
 	struct rte_mbuf *pkts[MG_BENCH_BURST];
 
 	j->fed = 0;
-	j->before = j->w->counters;
-#ifdef MG_DP_STAGE_CYCLES
-	mg_dp_stage_cycles_reset();
-#endif
+	j->ops->begin(j);
 	for (uint64_t seq = 0; seq < target; seq += MG_BENCH_BURST) {
 		unsigned n = (unsigned)RTE_MIN((uint64_t)MG_BENCH_BURST, target - seq);
 		if (build_burst(j, inbound, c->size, seq, n, pkts, &j->bytes) != 0) {
 			snprintf(j->err, sizeof(j->err), "out of mbufs building frames");
 			return -1;
 		}
-		j->cycles += timed_poll(j, inbound ? MG_BENCH_INET : MG_BENCH_MESH, pkts, n);
+		j->cycles += j->ops->push(j, inbound ? MG_BENCH_INET : MG_BENCH_MESH, pkts, n);
 		j->packets += n;
-		drain_tx(j, false);
+		mg_bench_job_drain_tx(j, false);
 	}
-	j->after = j->w->counters;
-#ifdef MG_DP_STAGE_CYCLES
-	j->n_stages = mg_dp_stage_cycles_read(j->stage_names, j->stage, MG_BENCH_MAX_STAGES);
-#endif
+	j->ops->end(j);
 	return 0;
 }
 
-static int
-job_main(void *arg)
+int
+mg_bench_job_main(void *arg)
 {
-	struct job *j = arg;
+	struct mg_bench_job *j = arg;
 	struct rte_rcu_qsbr *q = j->g->dp->qsbr;
 
 	rte_rcu_qsbr_thread_register(q, j->idx);
@@ -206,12 +207,12 @@ job_main(void *arg)
 	return 0;
 }
 
-static void
-add_counts(struct mg_bench_counts *k, const struct job *j)
+void
+mg_bench_counts_add(struct mg_bench_counts *k, const struct mg_dp_counters *before,
+		    const struct mg_dp_counters *after)
 {
-	const uint64_t *a = j->after.c, *b = j->before.c;
+	const uint64_t *a = after->c, *b = before->c;
 
-	k->fed += j->fed;
 	k->rx += a[MG_DP_RX_PACKETS] - b[MG_DP_RX_PACKETS];
 	k->tx += a[MG_DP_TX_PACKETS] - b[MG_DP_TX_PACKETS];
 	k->punted += a[MG_DP_PUNTED] - b[MG_DP_PUNTED];
@@ -223,11 +224,11 @@ add_counts(struct mg_bench_counts *k, const struct job *j)
 	k->nat_in += a[MG_DP_NAT_IN] - b[MG_DP_NAT_IN];
 	k->nat_created += a[MG_DP_NAT_CREATED] - b[MG_DP_NAT_CREATED];
 	for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
-		k->drops[d] += j->after.drop[d] - j->before.drop[d];
+		k->drops[d] += after->drop[d] - before->drop[d];
 }
 
 static void
-summarise(struct job *jobs, unsigned n, struct mg_bench_figure *f)
+summarise(struct mg_bench_job *jobs, unsigned n, struct mg_bench_figure *f)
 {
 	double hz = (double)rte_get_tsc_hz();
 
@@ -238,7 +239,8 @@ summarise(struct job *jobs, unsigned n, struct mg_bench_figure *f)
 		f->n_stages = jobs[w].n_stages;
 		for (unsigned s = 0; s < jobs[w].n_stages; s++)
 			f->stage_cycles[s] += jobs[w].stage[s];
-		add_counts(&f->counts, &jobs[w]);
+		f->counts.fed += jobs[w].fed;
+		mg_bench_counts_add(&f->counts, &jobs[w].before, &jobs[w].after);
 	}
 	if (f->packets == 0 || f->busy_cycles == 0)
 		return;
@@ -248,25 +250,39 @@ summarise(struct job *jobs, unsigned n, struct mg_bench_figure *f)
 	f->mpps_total = f->mpps_per_worker * n;
 }
 
-static void
-job_init(struct job *j, struct mg_bench_gw *g, const struct mg_bench_case *c, unsigned w)
+int
+mg_bench_job_init(struct mg_bench_job *j, struct mg_bench_gw *g, const struct mg_bench_case *c,
+		  struct mg_dp_worker *w, unsigned idx, unsigned n_jobs,
+		  const struct mg_bench_job_ops *ops)
 {
-	uint32_t owned = (g->peers - w + g->workers - 1) / g->workers;
-	uint32_t active = RTE_MAX(1u, c->active_peers / g->workers);
+	uint32_t owned = (g->peers - idx + n_jobs - 1) / n_jobs;
+	uint32_t active = RTE_MAX(1u, c->active_peers / n_jobs);
 
 	memset(j, 0, sizeof(*j));
 	j->g = g;
 	j->c = c;
-	j->w = g->w[w];
-	j->idx = w;
-	j->rng = 0x9e3779b97f4a7c15ull * (w + 1);
-	j->fs = (struct mg_bench_flows){ .worker = w, .workers = g->workers, .peers = g->peers,
+	j->ops = ops;
+	j->w = w;
+	j->idx = idx;
+	j->rng = 0x9e3779b97f4a7c15ull * (idx + 1);
+	j->fs = (struct mg_bench_flows){ .worker = idx, .workers = n_jobs, .peers = g->peers,
 					 .active = RTE_MIN(active, owned) };
-	j->fs.n = c->flows ? c->flows / g->workers : j->fs.active;
+	j->fs.n = c->flows ? c->flows / n_jobs : j->fs.active;
+	if (c->dir == MG_BENCH_NEW_FLOW)
+		return 0;
+	j->fs.public_port = calloc(j->fs.n, sizeof(uint16_t));
+	return j->fs.public_port != NULL ? 0 : -1;
 }
 
-static void
-wait_lcores(struct mg_bench_gw *g)
+void
+mg_bench_job_fini(struct mg_bench_job *j)
+{
+	free(j->fs.public_port);
+	j->fs.public_port = NULL;
+}
+
+void
+mg_bench_wait_lcores(struct mg_bench_gw *g)
 {
 	/* Sleep rather than spin: the main lcore may share a CPU with a worker. */
 	for (unsigned w = 0; w < g->workers; w++)
@@ -279,21 +295,17 @@ int
 mg_bench_run(struct mg_bench_gw *g, const struct mg_bench_case *c, struct mg_bench_figure *out,
 	     char *err, size_t errlen)
 {
-	struct job *jobs = calloc(g->workers, sizeof(*jobs));
+	struct mg_bench_job *jobs = calloc(g->workers, sizeof(*jobs));
 	int rc = 0;
 
 	if (jobs == NULL)
 		return -1;
-	for (unsigned w = 0; w < g->workers && rc == 0; w++) {
-		job_init(&jobs[w], g, c, w);
-		if (c->dir != MG_BENCH_NEW_FLOW &&
-		    (jobs[w].fs.public_port = calloc(jobs[w].fs.n, sizeof(uint16_t))) == NULL)
-			rc = -1;
-	}
 	for (unsigned w = 0; w < g->workers && rc == 0; w++)
-		rte_eal_remote_launch(job_main, &jobs[w], g->w[w]->lcore);
+		rc = mg_bench_job_init(&jobs[w], g, c, g->w[w], w, g->workers, &rtc_ops);
+	for (unsigned w = 0; w < g->workers && rc == 0; w++)
+		rte_eal_remote_launch(mg_bench_job_main, &jobs[w], g->w[w]->lcore);
 	if (rc == 0)
-		wait_lcores(g);
+		mg_bench_wait_lcores(g);
 	*out = (struct mg_bench_figure){ .dir = c->dir, .size = c->size, .peers = g->peers,
 					 .workers = g->workers };
 	for (unsigned w = 0; w < g->workers; w++) {
@@ -302,7 +314,7 @@ mg_bench_run(struct mg_bench_gw *g, const struct mg_bench_case *c, struct mg_ben
 			snprintf(err, errlen, "worker %u: %s", w, jobs[w].err);
 			rc = -1;
 		}
-		free(jobs[w].fs.public_port);
+		mg_bench_job_fini(&jobs[w]);
 	}
 	if (rc == 0)
 		summarise(jobs, g->workers, out);

@@ -49,6 +49,14 @@ mg_bench_dir_name(enum mg_bench_dir d)
 	return (unsigned)d < RTE_DIM(n) ? n[d] : "?";
 }
 
+const char *
+mg_bench_role_name(enum mg_bench_role r)
+{
+	static const char *const n[] = { "rx", "crypto", "nat", "tx" };
+
+	return (unsigned)r < RTE_DIM(n) ? n[r] : "?";
+}
+
 void
 mg_bench_flow_get(const struct mg_bench_flows *fs, uint32_t f, struct mg_bench_flow *out)
 {
@@ -138,7 +146,9 @@ one_wg(struct mg_bench_gw *g, struct rte_mbuf *m, const struct mg_bench_flow *fl
 			    0x02);
 	uint8_t *wg, *body;
 	uint32_t receiver = fl->peer + 1, type = 4;
-	uint64_t ctr = g->counter[fl->peer]++;
+	/* atomic: the single-peer lines seal one peer's frames on two lcores at once, and every
+	 * counter must be unique for the replay window */
+	uint64_t ctr = __atomic_fetch_add(&g->counter[fl->peer], 1, __ATOMIC_RELAXED);
 
 	if (ip == NULL)
 		return -1;

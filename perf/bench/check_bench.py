@@ -2,7 +2,11 @@
 """Runs `mg_bench --quick --json FILE` and checks what it wrote: the JSON parses, every section is
 there, every figure is positive, and each measurement's counters add up (frames fed = frames
 transmitted + drops counted by reason; decrypted/encrypted/NAT counts consistent with the
-direction; new flows each opened one session). Exit 0 when all hold, 1 with the reasons otherwise.
+direction; new flows each opened one session). Pipeline lines: every role took what it got
+(in = out + drops + what ended there), what the roles put on the rings is what the next roles took,
+and the roles' cycles add up. Single-peer lines: 1 and 2 crypto lcores for 64 and 1420 bytes,
+every frame fed decrypted (the replay window let them all through). Exit 0 when all hold, 1 with
+the reasons otherwise.
 
   check_bench.py MG_BENCH JSON_OUT      run the benchmark, then check
   check_bench.py --file JSON            check an existing file (e.g. perf/results/reference.json)
@@ -102,6 +106,89 @@ def check_figure(c, f, i):
     check_counters(c, f, where)
 
 
+ROLES = ("rx", "crypto", "nat", "tx")
+
+
+def check_pipe(c, f, i, tsc_hz):
+    where = f"pipeline {i} ({f.get('direction')} {f.get('size')} K={f.get('peers')})"
+    for key in ("peers", "active_peers", "crypto_lcores", "packets", "busy_cycles",
+                "cycles_per_packet", "rtc_cycles_per_packet"):
+        c.positive(f, key, where)
+    roles = f.get("roles", {})
+    c.expect(set(roles) == set(ROLES), f"{where}: roles {sorted(roles)}")
+    if c.errors and any(e.startswith(where) for e in c.errors):
+        return
+    c.expect(sum(roles[r]["cycles"] for r in ROLES) == f["busy_cycles"],
+             f"{where}: role cycles do not add up to busy_cycles")
+    c.expect(abs(f["busy_cycles"] / f["packets"] - f["cycles_per_packet"]) < 0.01,
+             f"{where}: cycles_per_packet is not busy_cycles / packets")
+    for r in ROLES:
+        k = roles[r]
+        c.expect(k["passes"] > 0 and k["cycles"] > 0, f"{where}: {r} was not timed")
+        c.expect(k["in"] == k["out"] + k["drops"] + k["consumed"],
+                 f"{where}: {r} took {k['in']} but passed on {k['out']} + dropped {k['drops']}"
+                 f" + consumed {k['consumed']}")
+    # every packet a role put on a pipeline ring was taken by the next role (rings end empty)
+    on_rings = sum(roles[r]["out"] for r in ("rx", "crypto", "nat"))
+    taken = sum(roles[r]["in"] for r in ("crypto", "nat", "tx"))
+    c.expect(on_rings == taken, f"{where}: {on_rings} put on the rings, {taken} taken off")
+    k = f.get("counters", {})
+    c.expect(roles["rx"]["in"] == k.get("fed"), f"{where}: rx took {roles['rx']['in']} of "
+             f"{k.get('fed')} fed")
+    c.expect(roles["tx"]["out"] == k.get("tx"), f"{where}: tx role sent {roles['tx']['out']}, "
+             f"tx counter {k.get('tx')}")
+    worst = max(roles[r]["cycles_per_packet"] for r in ROLES)
+    model = f.get("model_mpps", [0])
+    c.expect(abs(model[0] - tsc_hz / worst / 1e6) < 0.01 * model[0] + 1e-3,
+             f"{where}: model_mpps {model[0]} is not TSC Hz / the slowest role")
+    check_counters(c, f, where)
+
+
+def check_peer(c, f, i, tsc_hz, cpus):
+    where = f"single_peer {i} ({f.get('size')} on {f.get('lcores')})"
+    per = f.get("per_lcore", [])
+    c.expect(len(per) == f.get("lcores"), f"{where}: {len(per)} per-lcore entries")
+    c.positive(f, "mpps", where)
+    if c.errors and any(e.startswith(where) for e in c.errors):
+        return
+    for p in per:
+        c.expect(p["packets"] > 0 and p["busy_cycles"] > 0, f"{where}: an lcore did nothing")
+        if p["busy_cycles"] > 0:
+            want = p["packets"] * tsc_hz / p["busy_cycles"] / 1e6
+            c.expect(abs(p["mpps"] - want) < 0.01 * want, f"{where}: lcore mpps {p['mpps']}")
+    c.expect(abs(sum(p["mpps"] for p in per) - f["mpps"]) < 0.001 * f["mpps"] + 1e-3,
+             f"{where}: mpps is not the lcores' sum")
+    c.expect(sum(p["packets"] for p in per) == f["decrypted"],
+             f"{where}: lcores' packets != decrypted")
+    if f["lcores"] > 1:
+        c.positive(f, "ratio", where)
+        if cpus > 1:
+            c.expect(len({p["cpu"] for p in per}) == len(per), f"{where}: lcores share a CPU")
+    drops = sum(f.get("drops", {}).values())
+    c.expect(f["fed"] == f["decrypted"] + drops + f["consumed"],
+             f"{where}: fed {f['fed']} != decrypted {f['decrypted']} + drops {drops} + "
+             f"consumed {f['consumed']}")
+    c.expect(drops == 0, f"{where}: {drops} drops: "
+             + ", ".join(f"{n}={v}" for n, v in f.get("drops", {}).items() if v))
+
+
+def check_new_lines(c, doc):
+    tsc = doc.get("machine", {}).get("tsc_hz", 0) or 1
+    cpus = doc.get("machine", {}).get("cpus", 1)
+    pipe = doc.get("pipeline", [])
+    c.expect({f.get("direction") for f in pipe} == {"mesh_to_internet", "internet_to_mesh"},
+             "pipeline: not both directions")
+    c.expect({f.get("size") for f in pipe} >= {"64", "1420"}, "pipeline: not 64 and 1420")
+    for i, f in enumerate(pipe):
+        check_pipe(c, f, i, tsc)
+    peer = doc.get("single_peer", [])
+    c.expect({(f.get("size"), f.get("lcores")) for f in peer}
+             >= {("64", 1), ("64", 2), ("1420", 1), ("1420", 2)},
+             "single_peer: not 64 and 1420 bytes on 1 and 2 lcores")
+    for i, f in enumerate(peer):
+        check_peer(c, f, i, tsc, cpus)
+
+
 def check_doc(doc):
     c = Checker()
     check_head(c, doc)
@@ -111,6 +198,7 @@ def check_doc(doc):
     c.expect(any(f.get("workers", 0) >= 2 for f in figs), "figures: no run with 2 workers")
     for i, f in enumerate(figs):
         check_figure(c, f, i)
+    check_new_lines(c, doc)
     return c.errors
 
 
@@ -140,7 +228,8 @@ def main(argv):
     errors = check_doc(doc)
     for e in errors:
         print("FAIL:", e)
-    print(f"{len(doc.get('figures', []))} figures, {len(errors)} problems")
+    print(f"{len(doc.get('figures', []))} figures, {len(doc.get('pipeline', []))} pipeline, "
+          f"{len(doc.get('single_peer', []))} single-peer lines, {len(errors)} problems")
     return 1 if errors else 0
 
 

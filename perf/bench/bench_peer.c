@@ -1,0 +1,245 @@
+/* The single-peer lines: one peer's WireGuard frames decrypted on one crypto lcore, then on two at
+ * once, as the pipeline spreads one peer over its crypto lcores. The lcores share the peer's
+ * keypair (replay window under its spinlock, counters), which is the contention measured. Each
+ * lcore builds a batch of the peer's frames (counters from one shared atomic counter, so every
+ * counter is unique), classifies it, waits at a barrier with the others so the timed parts
+ * overlap, then times mg_dp_decrypt burst by burst.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+
+#include "bench_int.h"
+#include "data_crypto.h"
+#include "dp.h"
+#include "dp_stages.h"
+
+enum {
+	BATCH_BURSTS = 8, /* 256 frames per lcore between barriers: well inside the replay window */
+};
+
+/* What the lcores of one line share: a barrier and how many batches each does. */
+struct peer_shared {
+	unsigned n;
+	uint32_t arrived;
+	uint32_t generation;
+	uint64_t batches;
+};
+
+struct peer_job {
+	struct mg_bench_gw *g;
+	struct mg_dp_worker *w;
+	struct peer_shared *sh;
+	enum mg_bench_size size;
+	struct mg_wg_crypto *crypto;
+	struct mg_dp_classified cls[BATCH_BURSTS];
+	uint64_t seq, fed, decrypted, consumed, cycles;
+	struct mg_dp_counters before, after;
+	int rc;
+	char err[96];
+};
+
+static void
+barrier(struct peer_shared *sh)
+{
+	uint32_t gen = __atomic_load_n(&sh->generation, __ATOMIC_ACQUIRE);
+
+	if (__atomic_add_fetch(&sh->arrived, 1, __ATOMIC_ACQ_REL) == sh->n) {
+		__atomic_store_n(&sh->arrived, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&sh->generation, gen + 1, __ATOMIC_RELEASE);
+		return;
+	}
+	while (__atomic_load_n(&sh->generation, __ATOMIC_ACQUIRE) == gen)
+		rte_pause();
+}
+
+/* Build and classify one burst of peer 0's frames into j->cls[b] (untimed). */
+static int
+build_one(struct peer_job *j, unsigned b)
+{
+	static const struct mg_bench_flows fs = { .worker = 0, .workers = 1, .peers = 1,
+						  .active = 1, .n = 1 };
+	struct mg_bench_flow fl[MG_BENCH_BURST];
+	struct rte_mbuf *pkts[MG_BENCH_BURST];
+	uint32_t ids[MG_BENCH_BURST] = { 0 };
+	uint16_t sizes[MG_BENCH_BURST];
+	struct mg_dp_classified *c = &j->cls[b];
+
+	for (unsigned i = 0; i < MG_BENCH_BURST; i++) {
+		mg_bench_flow_get(&fs, 0, &fl[i]);
+		sizes[i] = mg_bench_inner_size(j->size, (unsigned)(j->seq + i));
+	}
+	if (mg_bench_build_wg(j->g, j->crypto, j->w->pool, fl, ids, sizes, MG_BENCH_BURST, pkts)) {
+		c->wg_data.n = 0;
+		return -1;
+	}
+	j->seq += MG_BENCH_BURST;
+	j->fed += MG_BENCH_BURST;
+	mg_dp_classify(j->w, MG_BENCH_MESH, pkts, MG_BENCH_BURST, c);
+	/* anything but transport data would be a bug of the generator; it stays counted */
+	j->consumed += c->punt.n;
+	if (c->punt.n)
+		rte_pktmbuf_free_bulk(c->punt.m, c->punt.n);
+	if (c->internet.n)
+		rte_pktmbuf_free_bulk(c->internet.m, c->internet.n);
+	if (c->drop.n)
+		rte_pktmbuf_free_bulk(c->drop.m, c->drop.n);
+	return 0;
+}
+
+/* Decrypt the batch, timing each call; free what came out (untimed). */
+static void
+decrypt_batch(struct peer_job *j)
+{
+	uint64_t now = mg_dp_now_ns();
+
+	for (unsigned b = 0; b < BATCH_BURSTS; b++) {
+		struct mg_dp_burst *d = &j->cls[b].wg_data;
+		uint64_t t0, t1;
+		uint16_t k;
+
+		if (d->n == 0)
+			continue;
+		t0 = rte_rdtsc_precise();
+		k = mg_dp_decrypt(j->w, d->m, d->n, now);
+		t1 = rte_rdtsc_precise();
+		j->cycles += t1 - t0;
+		j->decrypted += k;
+		rte_pktmbuf_free_bulk(d->m, d->n); /* kept first, dropped and keepalives after */
+	}
+}
+
+static void
+peer_loop(struct peer_job *j)
+{
+	struct rte_rcu_qsbr *q = j->g->dp->qsbr;
+
+	for (uint64_t i = 0; i < j->sh->batches; i++) {
+		for (unsigned b = 0; b < BATCH_BURSTS; b++)
+			if (build_one(j, b) != 0 && j->rc == 0) {
+				j->rc = -1;
+				snprintf(j->err, sizeof(j->err), "out of mbufs building frames");
+			}
+		barrier(j->sh); /* every lcore takes part in every batch, even after a failure */
+		decrypt_batch(j);
+		mg_bench_drain_events(j->g, j->w);
+		rte_rcu_qsbr_quiescent(q, j->w->idx);
+	}
+}
+
+static int
+peer_main(void *arg)
+{
+	struct peer_job *j = arg;
+	struct rte_rcu_qsbr *q = j->g->dp->qsbr;
+
+	rte_rcu_qsbr_thread_register(q, j->w->idx);
+	rte_rcu_qsbr_thread_online(q, j->w->idx);
+	j->crypto = mg_wg_crypto_create();
+	if (j->crypto == NULL) {
+		/* still meet the others at every barrier */
+		j->rc = -1;
+		snprintf(j->err, sizeof(j->err), "IPsec-MB manager");
+		for (uint64_t i = 0; i < j->sh->batches; i++)
+			barrier(j->sh);
+	} else {
+		j->before = j->w->counters;
+		peer_loop(j);
+		j->after = j->w->counters;
+	}
+	mg_wg_crypto_destroy(j->crypto);
+	rte_rcu_qsbr_thread_offline(q, j->w->idx);
+	rte_rcu_qsbr_thread_unregister(q, j->w->idx);
+	return 0;
+}
+
+/* The first CPU lcore runs on (rte_lcore_to_cpu_id gives the core id, not the CPU). */
+static unsigned
+cpu_of(unsigned lcore)
+{
+	rte_cpuset_t set = rte_lcore_cpuset(lcore);
+
+	for (unsigned c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return 0;
+}
+
+/* The crypto lcores to use: with one, one not on the main lcore's CPU (it shares nothing then);
+ * with two, the first two. */
+static unsigned
+pick_lcores(struct mg_bench_gw *g, unsigned lcores, struct mg_dp_worker **out)
+{
+	unsigned n = 0, main_cpu = cpu_of(rte_get_main_lcore());
+
+	for (unsigned w = 0; w < g->workers && n < lcores; w++)
+		if (g->w[w]->role == MG_DP_ROLE_PIPE_CRYPTO &&
+		    (lcores > 1 || cpu_of(g->w[w]->lcore) != main_cpu))
+			out[n++] = g->w[w];
+	for (unsigned w = 0; w < g->workers && n < lcores; w++) /* every one shares a CPU */
+		if (g->w[w]->role == MG_DP_ROLE_PIPE_CRYPTO)
+			out[n++] = g->w[w];
+	return n;
+}
+
+static void
+summarise(const struct peer_job *jobs, unsigned n, struct mg_bench_peer_figure *f)
+{
+	double hz = (double)rte_get_tsc_hz();
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct peer_job *j = &jobs[i];
+
+		f->cpu[i] = cpu_of(j->w->lcore);
+		f->packets[i] = j->decrypted;
+		f->busy_cycles[i] = j->cycles;
+		f->mpps_lcore[i] = j->cycles ? (double)j->decrypted * hz / (double)j->cycles / 1e6 : 0;
+		f->mpps += f->mpps_lcore[i];
+		f->fed += j->fed;
+		f->decrypted += j->decrypted;
+		f->consumed += j->consumed + j->after.c[MG_DP_KEEPALIVES_RX] -
+			       j->before.c[MG_DP_KEEPALIVES_RX];
+		for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
+			f->drops[d] += j->after.drop[d] - j->before.drop[d];
+	}
+}
+
+int
+mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_size size, unsigned lcores,
+		  uint64_t packets, struct mg_bench_peer_figure *out, char *err, size_t errlen)
+{
+	struct mg_dp_worker *w[MG_BENCH_PEER_LCORES];
+	struct peer_shared sh = { .n = lcores };
+	static struct peer_job jobs[MG_BENCH_PEER_LCORES]; /* large (classified bursts) */
+	int rc = 0;
+
+	if (lcores == 0 || lcores > MG_BENCH_PEER_LCORES || !g->pipeline ||
+	    pick_lcores(g, lcores, w) != lcores) {
+		snprintf(err, errlen, "%u crypto lcores wanted, the gateway has fewer", lcores);
+		return -1;
+	}
+	sh.batches = (packets + BATCH_BURSTS * MG_BENCH_BURST - 1) / (BATCH_BURSTS * MG_BENCH_BURST);
+	for (unsigned i = 0; i < lcores; i++) {
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+		jobs[i].g = g;
+		jobs[i].w = w[i];
+		jobs[i].sh = &sh;
+		jobs[i].size = size;
+	}
+	for (unsigned i = 0; i < lcores; i++)
+		rte_eal_remote_launch(peer_main, &jobs[i], w[i]->lcore);
+	mg_bench_wait_lcores(g);
+	*out = (struct mg_bench_peer_figure){ .size = size, .lcores = lcores };
+	for (unsigned i = 0; i < lcores && rc == 0; i++)
+		if (jobs[i].rc != 0) {
+			snprintf(err, errlen, "lcore %u: %s", w[i]->lcore, jobs[i].err);
+			rc = -1;
+		}
+	if (rc == 0)
+		summarise(jobs, lcores, out);
+	return rc;
+}
