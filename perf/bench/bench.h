@@ -122,19 +122,20 @@ struct mg_bench_pipe_figure {
 	struct mg_bench_counts counts; /* summed over the role lcores */
 };
 
-/* One peer's WireGuard frames decrypted on n crypto lcores at once (n = 1, 2): each lcore builds
- * a batch of the same peer's frames (counters from one shared atomic counter), all wait at a
- * barrier, then each times mg_dp_decrypt on its batch, burst by burst. */
+/* One peer's frames decrypted (mesh to internet) or its replies encrypted (internet to mesh) on n
+ * crypto lcores at once (n = 1, 2): each lcore builds a batch of the same peer's packets, all
+ * wait at a barrier, then each times the stage on its batch, burst by burst. */
 struct mg_bench_peer_figure {
+	enum mg_bench_dir dir;
 	enum mg_bench_size size;
 	unsigned lcores;
 	unsigned cpu[MG_BENCH_PEER_LCORES];
-	uint64_t packets[MG_BENCH_PEER_LCORES];     /* decrypted (timed) packets per lcore */
+	uint64_t packets[MG_BENCH_PEER_LCORES];     /* packets through the stage, per lcore */
 	uint64_t busy_cycles[MG_BENCH_PEER_LCORES];
 	double mpps_lcore[MG_BENCH_PEER_LCORES];    /* packets / busy time */
 	double mpps;             /* sum over the lcores */
 	double ratio;            /* mpps / the one-lcore line of the same size; 0 on that line */
-	uint64_t fed, decrypted, consumed;
+	uint64_t fed, done, consumed;  /* done: decrypted or encrypted */
 	uint64_t drops[MG_DP_DROP_MAX];
 };
 
@@ -213,11 +214,12 @@ int mg_bench_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
 int mg_bench_pipe_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
 		      struct mg_bench_pipe_figure *out, char *err, size_t errlen);
 
-/* One peer (peer 0 of a pipeline gateway with >= `lcores` crypto lcores) decrypted on `lcores`
- * crypto lcores at once, about `packets` per lcore. Returns 0, or -1 with err. */
-int mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_size size, unsigned lcores,
-		      uint64_t packets, struct mg_bench_peer_figure *out, char *err,
-		      size_t errlen);
+/* One peer (peer 0 of a pipeline gateway with >= `lcores` crypto lcores) decrypted (dir mesh to
+ * internet) or encrypted (internet to mesh; its keypair must be confirmed already, by a decrypt
+ * run) on `lcores` crypto lcores at once, about `packets` per lcore. 0, or -1 with err. */
+int mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_size size,
+		      unsigned lcores, uint64_t packets, struct mg_bench_peer_figure *out,
+		      char *err, size_t errlen);
 
 /* Floor and handshakes (on the calling lcore). */
 void mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned rounds);

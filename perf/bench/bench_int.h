@@ -80,6 +80,10 @@ int mg_bench_build_wg(struct mg_bench_gw *g, struct mg_wg_crypto *c, struct rte_
 int mg_bench_build_reply(struct mg_bench_gw *g, struct rte_mempool *pool,
 			 const struct mg_bench_flow *flows, const uint16_t *public_port_be,
 			 const uint16_t *sizes, unsigned n, struct rte_mbuf **pkts);
+/* Build n inner packets for the clients of flows[i] (remote -> client, as NAT in leaves them),
+ * peer id set: what the encrypt stage takes. */
+int mg_bench_build_inner(struct rte_mempool *pool, const struct mg_bench_flow *flows,
+			 const uint16_t *sizes, unsigned n, struct rte_mbuf **pkts);
 /* The flow id carried in the first 4 payload bytes of a translated frame leaving the internet
  * port, and its public source port (network order). False if it is not such a frame. */
 bool mg_bench_parse_out(const struct rte_mbuf *m, uint32_t *flow_id, uint16_t *sport_be);

@@ -1,9 +1,10 @@
 /* The single-peer lines: one peer's WireGuard frames decrypted on one crypto lcore, then on two at
- * once, as the pipeline spreads one peer over its crypto lcores. The lcores share the peer's
- * keypair (replay window under its spinlock, counters), which is the contention measured. Each
- * lcore builds a batch of the peer's frames (counters from one shared atomic counter, so every
- * counter is unique), classifies it, waits at a barrier with the others so the timed parts
- * overlap, then times mg_dp_decrypt burst by burst.
+ * once, as the pipeline spreads one peer over its crypto lcores; then the same for its replies
+ * (encrypt). The lcores share the peer's keypair (replay window under its spinlock, the send
+ * counter, statistics), which is the contention measured. Each lcore builds a batch of the peer's
+ * frames (decrypt: counters from one shared atomic counter, so every counter is unique, then
+ * classified; encrypt: inner packets as NAT in leaves them), waits at a barrier with the others
+ * so the timed parts overlap, then times mg_dp_decrypt or mg_dp_encrypt burst by burst.
  */
 #include <string.h>
 
@@ -35,9 +36,10 @@ struct peer_job {
 	struct mg_dp_worker *w;
 	struct peer_shared *sh;
 	enum mg_bench_size size;
+	bool encrypt;
 	struct mg_wg_crypto *crypto;
-	struct mg_dp_classified cls[BATCH_BURSTS];
-	uint64_t seq, fed, decrypted, consumed, cycles;
+	struct mg_dp_classified cls[BATCH_BURSTS]; /* encrypt: the packets in cls[].wg_data */
+	uint64_t seq, fed, done, consumed, cycles;
 	struct mg_dp_counters before, after;
 	int rc;
 	char err[96];
@@ -57,7 +59,7 @@ barrier(struct peer_shared *sh)
 		rte_pause();
 }
 
-/* Build and classify one burst of peer 0's frames into j->cls[b] (untimed). */
+/* Build (and for decrypt classify) one burst of peer 0's frames into j->cls[b] (untimed). */
 static int
 build_one(struct peer_job *j, unsigned b)
 {
@@ -73,12 +75,19 @@ build_one(struct peer_job *j, unsigned b)
 		mg_bench_flow_get(&fs, 0, &fl[i]);
 		sizes[i] = mg_bench_inner_size(j->size, (unsigned)(j->seq + i));
 	}
-	if (mg_bench_build_wg(j->g, j->crypto, j->w->pool, fl, ids, sizes, MG_BENCH_BURST, pkts)) {
-		c->wg_data.n = 0;
+	c->wg_data.n = 0;
+	if (j->encrypt) {
+		if (mg_bench_build_inner(j->w->pool, fl, sizes, MG_BENCH_BURST, c->wg_data.m) != 0)
+			return -1;
+		c->wg_data.n = MG_BENCH_BURST;
+	} else if (mg_bench_build_wg(j->g, j->crypto, j->w->pool, fl, ids, sizes, MG_BENCH_BURST,
+				     pkts) != 0) {
 		return -1;
 	}
 	j->seq += MG_BENCH_BURST;
 	j->fed += MG_BENCH_BURST;
+	if (j->encrypt)
+		return 0;
 	mg_dp_classify(j->w, MG_BENCH_MESH, pkts, MG_BENCH_BURST, c);
 	/* anything but transport data would be a bug of the generator; it stays counted */
 	j->consumed += c->punt.n;
@@ -91,9 +100,9 @@ build_one(struct peer_job *j, unsigned b)
 	return 0;
 }
 
-/* Decrypt the batch, timing each call; free what came out (untimed). */
+/* Decrypt or encrypt the batch, timing each call; free what came out (untimed). */
 static void
-decrypt_batch(struct peer_job *j)
+crypto_batch(struct peer_job *j)
 {
 	uint64_t now = mg_dp_now_ns();
 
@@ -105,10 +114,11 @@ decrypt_batch(struct peer_job *j)
 		if (d->n == 0)
 			continue;
 		t0 = rte_rdtsc_precise();
-		k = mg_dp_decrypt(j->w, d->m, d->n, now);
+		k = j->encrypt ? mg_dp_encrypt(j->w, d->m, d->n, now)
+			       : mg_dp_decrypt(j->w, d->m, d->n, now);
 		t1 = rte_rdtsc_precise();
 		j->cycles += t1 - t0;
-		j->decrypted += k;
+		j->done += k;
 		rte_pktmbuf_free_bulk(d->m, d->n); /* kept first, dropped and keepalives after */
 	}
 }
@@ -125,7 +135,7 @@ peer_loop(struct peer_job *j)
 				snprintf(j->err, sizeof(j->err), "out of mbufs building frames");
 			}
 		barrier(j->sh); /* every lcore takes part in every batch, even after a failure */
-		decrypt_batch(j);
+		crypto_batch(j);
 		mg_bench_drain_events(j->g, j->w);
 		rte_rcu_qsbr_quiescent(q, j->w->idx);
 	}
@@ -195,12 +205,12 @@ summarise(const struct peer_job *jobs, unsigned n, struct mg_bench_peer_figure *
 		const struct peer_job *j = &jobs[i];
 
 		f->cpu[i] = cpu_of(j->w->lcore);
-		f->packets[i] = j->decrypted;
+		f->packets[i] = j->done;
 		f->busy_cycles[i] = j->cycles;
-		f->mpps_lcore[i] = j->cycles ? (double)j->decrypted * hz / (double)j->cycles / 1e6 : 0;
+		f->mpps_lcore[i] = j->cycles ? (double)j->done * hz / (double)j->cycles / 1e6 : 0;
 		f->mpps += f->mpps_lcore[i];
 		f->fed += j->fed;
-		f->decrypted += j->decrypted;
+		f->done += j->done;
 		f->consumed += j->consumed + j->after.c[MG_DP_KEEPALIVES_RX] -
 			       j->before.c[MG_DP_KEEPALIVES_RX];
 		for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
@@ -209,8 +219,9 @@ summarise(const struct peer_job *jobs, unsigned n, struct mg_bench_peer_figure *
 }
 
 int
-mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_size size, unsigned lcores,
-		  uint64_t packets, struct mg_bench_peer_figure *out, char *err, size_t errlen)
+mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_size size,
+		  unsigned lcores, uint64_t packets, struct mg_bench_peer_figure *out, char *err,
+		  size_t errlen)
 {
 	struct mg_dp_worker *w[MG_BENCH_PEER_LCORES];
 	struct peer_shared sh = { .n = lcores };
@@ -229,11 +240,12 @@ mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_size size, unsigned lcore
 		jobs[i].w = w[i];
 		jobs[i].sh = &sh;
 		jobs[i].size = size;
+		jobs[i].encrypt = dir == MG_BENCH_INET_TO_MESH;
 	}
 	for (unsigned i = 0; i < lcores; i++)
 		rte_eal_remote_launch(peer_main, &jobs[i], w[i]->lcore);
 	mg_bench_wait_lcores(g);
-	*out = (struct mg_bench_peer_figure){ .size = size, .lcores = lcores };
+	*out = (struct mg_bench_peer_figure){ .dir = dir, .size = size, .lcores = lcores };
 	for (unsigned i = 0; i < lcores && rc == 0; i++)
 		if (jobs[i].rc != 0) {
 			snprintf(err, errlen, "lcore %u: %s", w[i]->lcore, jobs[i].err);

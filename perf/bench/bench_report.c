@@ -84,15 +84,21 @@ print_pipe(const struct mg_bench_report *r, FILE *o)
 		"measured rate.\n");
 }
 
+static const char *
+peer_stage(enum mg_bench_dir d)
+{
+	return d == MG_BENCH_INET_TO_MESH ? "encrypt" : "decrypt";
+}
+
 static void
 print_peer(const struct mg_bench_report *r, FILE *o)
 {
 	if (r->n_peer == 0)
 		return;
-	fprintf(o, "\none peer, mesh->internet decrypt (mg_dp_decrypt) on 1 and 2 crypto lcores at "
-		"once, sharing its keypair\n");
-	fprintf(o, "%-5s %6s %9s %-24s %-9s %9s %7s %9s %6s\n", "size", "lcores", "packets",
-		"Mpps per lcore", "cpus", "Mpps", "ratio", "decrypted", "drops");
+	fprintf(o, "\none peer on 1 and 2 crypto lcores at once, sharing its keypair (mg_dp_decrypt "
+		"of its frames, mg_dp_encrypt of its replies)\n");
+	fprintf(o, "%-7s %-5s %6s %9s %-24s %-9s %9s %7s %6s\n", "stage", "size", "lcores",
+		"packets", "Mpps per lcore", "cpus", "Mpps", "ratio", "drops");
 	for (unsigned i = 0; i < r->n_peer; i++) {
 		const struct mg_bench_peer_figure *f = &r->peer[i];
 		char per[64], cpus[32];
@@ -107,10 +113,10 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 		}
 		for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
 			drops += f->drops[d];
-		fprintf(o, "%-5s %6u %9llu %-24s %-9s %9.3f %6.2fx %9llu %6llu\n",
-			mg_bench_size_name(f->size), f->lcores,
-			(unsigned long long)(f->packets[0] + f->packets[1]), per, cpus, f->mpps,
-			f->ratio, (unsigned long long)f->decrypted, (unsigned long long)drops);
+		fprintf(o, "%-7s %-5s %6u %9llu %-24s %-9s %9.3f %6.2fx %6llu\n",
+			peer_stage(f->dir), mg_bench_size_name(f->size), f->lcores,
+			(unsigned long long)f->done, per, cpus, f->mpps, f->ratio,
+			(unsigned long long)drops);
 	}
 	fprintf(o, "Mpps: sum over the lcores of packets / that lcore's busy (timed) cycles; ratio: "
 		"to the 1-lcore line of the same size (target >= 1.8).\n");
@@ -238,16 +244,17 @@ json_pipe(FILE *o, const struct mg_bench_pipe_figure *f)
 static void
 json_peer(FILE *o, const struct mg_bench_peer_figure *f)
 {
-	fprintf(o, "    {\"direction\": \"mesh_to_internet\", \"stage\": \"decrypt\", "
-		"\"size\": \"%s\", \"lcores\": %u, \"mpps\": %.4f, \"ratio\": %.4f, "
-		"\"per_lcore\": [", mg_bench_size_name(f->size), f->lcores, f->mpps, f->ratio);
+	fprintf(o, "    {\"direction\": \"%s\", \"stage\": \"%s\", \"size\": \"%s\", "
+		"\"lcores\": %u, \"mpps\": %.4f, \"ratio\": %.4f, \"per_lcore\": [",
+		mg_bench_dir_name(f->dir), peer_stage(f->dir), mg_bench_size_name(f->size),
+		f->lcores, f->mpps, f->ratio);
 	for (unsigned k = 0; k < f->lcores; k++)
 		fprintf(o, "%s{\"cpu\": %u, \"packets\": %llu, \"busy_cycles\": %llu, "
 			"\"mpps\": %.4f}", k ? ", " : "", f->cpu[k],
 			(unsigned long long)f->packets[k], (unsigned long long)f->busy_cycles[k],
 			f->mpps_lcore[k]);
-	fprintf(o, "], \"fed\": %llu, \"decrypted\": %llu, \"consumed\": %llu, \"drops\": {",
-		(unsigned long long)f->fed, (unsigned long long)f->decrypted,
+	fprintf(o, "], \"fed\": %llu, \"done\": %llu, \"consumed\": %llu, \"drops\": {",
+		(unsigned long long)f->fed, (unsigned long long)f->done,
 		(unsigned long long)f->consumed);
 	for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
 		fprintf(o, "%s\"%s\": %llu", d ? ", " : "", mg_dp_drop_name(d),

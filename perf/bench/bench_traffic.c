@@ -10,6 +10,7 @@
 
 #include "bench_int.h"
 #include "data_crypto.h"
+#include "dp_burst.h"
 
 enum {
 	IMIX_PERIOD = 12, /* 7 x 64, 4 x 570, 1 x 1420 */
@@ -203,6 +204,25 @@ mg_bench_build_reply(struct mg_bench_gw *g, struct rte_mempool *pool,
 		}
 		inner_udp(ip, sizes[i], flows[i].dst, MG_BENCH_INET_IP, flows[i].dport,
 			  rte_be_to_cpu_16(public_port_be[i]), 0);
+	}
+	return 0;
+}
+
+int
+mg_bench_build_inner(struct rte_mempool *pool, const struct mg_bench_flow *flows,
+		     const uint16_t *sizes, unsigned n, struct rte_mbuf **pkts)
+{
+	if (n > MG_BENCH_BURST || rte_pktmbuf_alloc_bulk(pool, pkts, n) != 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *ip = (uint8_t *)rte_pktmbuf_append(pkts[i], sizes[i]);
+
+		if (ip == NULL) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			return -1;
+		}
+		inner_udp(ip, sizes[i], flows[i].dst, flows[i].src, flows[i].dport, flows[i].sport, 0);
+		mg_dp_mbuf_set_peer(pkts[i], flows[i].peer);
 	}
 	return 0;
 }

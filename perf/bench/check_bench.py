@@ -5,7 +5,7 @@ transmitted + drops counted by reason; decrypted/encrypted/NAT counts consistent
 direction; new flows each opened one session). Pipeline lines: every role took what it got
 (in = out + drops + what ended there), what the roles put on the rings is what the next roles took,
 and the roles' cycles add up. Single-peer lines: 1 and 2 crypto lcores for 64 and 1420 bytes,
-every frame fed decrypted (the replay window let them all through). Exit 0 when all hold, 1 with
+both stages, every packet fed decrypted (the replay window let them all through) or encrypted. Exit 0 when all hold, 1 with
 the reasons otherwise.
 
   check_bench.py MG_BENCH JSON_OUT      run the benchmark, then check
@@ -145,7 +145,7 @@ def check_pipe(c, f, i, tsc_hz):
 
 
 def check_peer(c, f, i, tsc_hz, cpus):
-    where = f"single_peer {i} ({f.get('size')} on {f.get('lcores')})"
+    where = f"single_peer {i} ({f.get('stage')} {f.get('size')} on {f.get('lcores')})"
     per = f.get("per_lcore", [])
     c.expect(len(per) == f.get("lcores"), f"{where}: {len(per)} per-lcore entries")
     c.positive(f, "mpps", where)
@@ -158,15 +158,15 @@ def check_peer(c, f, i, tsc_hz, cpus):
             c.expect(abs(p["mpps"] - want) < 0.01 * want, f"{where}: lcore mpps {p['mpps']}")
     c.expect(abs(sum(p["mpps"] for p in per) - f["mpps"]) < 0.001 * f["mpps"] + 1e-3,
              f"{where}: mpps is not the lcores' sum")
-    c.expect(sum(p["packets"] for p in per) == f["decrypted"],
-             f"{where}: lcores' packets != decrypted")
+    c.expect(sum(p["packets"] for p in per) == f["done"],
+             f"{where}: lcores' packets != done")
     if f["lcores"] > 1:
         c.positive(f, "ratio", where)
         if cpus > 1:
             c.expect(len({p["cpu"] for p in per}) == len(per), f"{where}: lcores share a CPU")
     drops = sum(f.get("drops", {}).values())
-    c.expect(f["fed"] == f["decrypted"] + drops + f["consumed"],
-             f"{where}: fed {f['fed']} != decrypted {f['decrypted']} + drops {drops} + "
+    c.expect(f["fed"] == f["done"] + drops + f["consumed"],
+             f"{where}: fed {f['fed']} != done {f['done']} + drops {drops} + "
              f"consumed {f['consumed']}")
     c.expect(drops == 0, f"{where}: {drops} drops: "
              + ", ".join(f"{n}={v}" for n, v in f.get("drops", {}).items() if v))
@@ -182,9 +182,10 @@ def check_new_lines(c, doc):
     for i, f in enumerate(pipe):
         check_pipe(c, f, i, tsc)
     peer = doc.get("single_peer", [])
-    c.expect({(f.get("size"), f.get("lcores")) for f in peer}
-             >= {("64", 1), ("64", 2), ("1420", 1), ("1420", 2)},
-             "single_peer: not 64 and 1420 bytes on 1 and 2 lcores")
+    c.expect({(f.get("stage"), f.get("size"), f.get("lcores")) for f in peer}
+             >= {(st, sz, n) for st in ("decrypt", "encrypt") for sz in ("64", "1420")
+                 for n in (1, 2)},
+             "single_peer: not decrypt and encrypt, 64 and 1420 bytes, on 1 and 2 lcores")
     for i, f in enumerate(peer):
         check_peer(c, f, i, tsc, cpus)
 
