@@ -64,6 +64,7 @@
 	X(PUNT_RING_FULL, "punt_ring_full")                                                      \
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                                                \
 	X(PIPELINE_RING_FULL, "pipeline_ring_full")                                              \
+	X(REORDER_LATE, "reorder_late")                                                          \
 	X(TX_FULL, "tx_full")                                                                    \
 	X(NO_MBUF, "no_mbuf")
 
