@@ -73,6 +73,65 @@ mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
 	return r;
 }
 
+static void
+mkey_of(const struct nat_okey *k, struct nat_mkey *mk)
+{
+	*mk = (struct nat_mkey){ .peer_id = k->peer_id, .src_addr = k->src_addr,
+				 .src_port = k->src_port, .proto = k->proto };
+}
+
+/* The misses of a burst are about to take the slow path, one by one: a mapping lookup and two
+ * hash adds, each of which meets cold buckets in a large table. Bring those buckets in for all
+ * misses at once, so the cache misses overlap here instead of stalling each create in turn:
+ * bulk lookups of the mappings, then of the in-table keys the sessions will get (both buckets
+ * of each key, as an add searches them for a duplicate first), then the next free session slot.
+ * Only the cache changes; a later create still looks everything up itself. */
+static void
+out_warm_misses(struct mg_nat *nat, const struct nat_okey *keys, const uint8_t *at, unsigned nk,
+		uint64_t hits)
+{
+	struct nat_mkey mk[MG_NAT_BURST_MAX];
+	struct nat_ikey ik[MG_NAT_BURST_MAX];
+	const void *kp[MG_NAT_BURST_MAX];
+	void *data[MG_NAT_BURST_MAX];
+	int32_t pos[MG_NAT_BURST_MAX];
+	uint64_t mhits = 0;
+	unsigned nm = 0, ni = 0;
+
+	for (unsigned j = 0; j < nk; j++) {
+		if (hits & (1ULL << j))
+			continue;
+		mkey_of(&keys[at[j]], &mk[nm]);
+		kp[nm] = &mk[nm];
+		nm++;
+	}
+	if (nm == 0)
+		return;
+	if (nat->sess_free != NAT_NIL)
+		rte_prefetch0(&nat->sessions[nat->sess_free]);
+	rte_hash_lookup_bulk_data(nat->map_h, kp, nm, &mhits, data);
+	for (unsigned j = 0; j < nm; j++)
+		if (mhits & (1ULL << j))
+			rte_prefetch0(&nat->mappings[(uint32_t)(uintptr_t)data[j]]);
+	for (unsigned j = 0, m = 0; j < nk; j++) {
+		if (hits & (1ULL << j))
+			continue;
+		if (mhits & (1ULL << m)) {
+			const struct nat_okey *k = &keys[at[j]];
+
+			ik[ni] = (struct nat_ikey){
+				.remote_addr = k->dst_addr, .remote_port = k->dst_port,
+				.public_port = nat->mappings[(uint32_t)(uintptr_t)data[m]].public_port,
+				.proto = k->proto };
+			kp[ni] = &ik[ni];
+			ni++;
+		}
+		m++;
+	}
+	if (ni > 0)
+		rte_hash_lookup_bulk(nat->in_h, kp, ni, pos);
+}
+
 /* Bulk lookup of up to MG_NAT_BURST_MAX packets. A session freed on the way (found expired) may
  * have been another packet's bulk hit: from then on each packet is looked up alone. */
 static void
@@ -99,6 +158,8 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 	for (unsigned j = 0; j < nk; j++)
 		if (hits & (1ULL << j))
 			rte_prefetch0(&nat->sessions[(uint32_t)(uintptr_t)data[j]]);
+	if (unlikely(nk > 0 && hits != RTE_LEN2MASK(nk, uint64_t)))
+		out_warm_misses(nat, keys, at, nk, hits);
 	for (unsigned j = 0; j < nk; j++) {
 		unsigned i = at[j];
 		struct nat_session *s;
