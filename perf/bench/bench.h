@@ -25,7 +25,7 @@ enum mg_bench_limits {
 	MG_BENCH_N_SIZES = 4,      /* 64, 512, 1420, IMIX */
 	MG_BENCH_NOTE_LEN = 512,
 	MG_BENCH_MAX_PIPE = 16,
-	MG_BENCH_MAX_PEER = 8,
+	MG_BENCH_MAX_PEER = 12,
 	MG_BENCH_PEER_LCORES = 2,  /* the single-peer lines: one, then two crypto lcores */
 };
 
@@ -129,6 +129,7 @@ struct mg_bench_peer_figure {
 	enum mg_bench_dir dir;
 	enum mg_bench_size size;
 	unsigned lcores;
+	bool own_peers;          /* control line: each lcore its own peer, nothing shared */
 	unsigned cpu[MG_BENCH_PEER_LCORES];
 	uint64_t packets[MG_BENCH_PEER_LCORES];     /* packets through the stage, per lcore */
 	uint64_t busy_cycles[MG_BENCH_PEER_LCORES];
@@ -177,6 +178,7 @@ struct mg_bench_report {
 	unsigned n_pipe;
 	struct mg_bench_peer_figure peer[MG_BENCH_MAX_PEER];
 	unsigned n_peer;
+	unsigned peer_rounds;    /* the single-peer lines are the best of this many rounds */
 };
 
 /* A gateway built for one run: ring ports, K peers with random session keys, neighbours. */
@@ -216,10 +218,11 @@ int mg_bench_pipe_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
 
 /* One peer (peer 0 of a pipeline gateway with >= `lcores` crypto lcores) decrypted (dir mesh to
  * internet) or encrypted (internet to mesh; its keypair must be confirmed already, by a decrypt
- * run) on `lcores` crypto lcores at once, about `packets` per lcore. 0, or -1 with err. */
+ * run) on `lcores` crypto lcores at once, about `packets` per lcore; with own_peers lcore i
+ * takes peer i instead. 0, or -1 with err. */
 int mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_size size,
-		      unsigned lcores, uint64_t packets, struct mg_bench_peer_figure *out,
-		      char *err, size_t errlen);
+		      unsigned lcores, bool own_peers, uint64_t packets,
+		      struct mg_bench_peer_figure *out, char *err, size_t errlen);
 
 /* Floor and handshakes (on the calling lcore). */
 void mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned rounds);

@@ -252,30 +252,37 @@ pipeline_lines(struct mg_bench_report *r, const struct plan *pl)
 	return rc;
 }
 
-/* Single-peer line i of the plan: decrypt then encrypt (decrypt confirms the keypair), 64 then
- * 1420 bytes, one then two lcores. */
+enum {
+	PEER_VARIANTS = 3,  /* per stage and size: 1 lcore, 2 sharing the peer, 2 with a peer each */
+	PEER_LINES = 2 * 2 * PEER_VARIANTS,
+};
+
+/* Single-peer line i of the plan: decrypt then encrypt (decrypt confirms the keypairs), 64 then
+ * 1420 bytes, then the variants. */
 static void
-peer_line(unsigned i, enum mg_bench_dir *d, enum mg_bench_size *s, unsigned *lcores)
+peer_line(unsigned i, enum mg_bench_dir *d, enum mg_bench_size *s, unsigned *lcores, bool *own)
 {
 	static const enum mg_bench_size sizes[] = { MG_BENCH_SIZE_64, MG_BENCH_SIZE_1420 };
-	unsigned per_dir = RTE_DIM(sizes) * MG_BENCH_PEER_LCORES;
+	unsigned v = i % PEER_VARIANTS;
 
-	*d = i < per_dir ? MG_BENCH_MESH_TO_INET : MG_BENCH_INET_TO_MESH;
-	*s = sizes[i / MG_BENCH_PEER_LCORES % RTE_DIM(sizes)];
-	*lcores = 1 + i % MG_BENCH_PEER_LCORES;
+	*d = i < PEER_LINES / 2 ? MG_BENCH_MESH_TO_INET : MG_BENCH_INET_TO_MESH;
+	*s = sizes[i / PEER_VARIANTS % RTE_DIM(sizes)];
+	*lcores = v == 0 ? 1 : 2;
+	*own = v == 2;
 }
 
-/* One peer on one, then two crypto lcores at once. The lines alternate and the whole set runs
+/* One peer on one, then two crypto lcores at once, and two lcores with a peer each (the
+ * control: the same without sharing). The lines alternate and the whole set runs
  * pl->peer_rounds times; each line keeps its best round (the machine may be shared: a
  * preempted timed pass only ever makes a line slower). */
 static int
 single_peer_lines(struct mg_bench_report *r, const struct plan *pl)
 {
-	struct mg_bench_gw_params p = { .peers = 1, .nat_sessions = 4096,
+	struct mg_bench_gw_params p = { .peers = 2, .nat_sessions = 4096,
 					.workers = MG_BENCH_PEER_LCORES, .pipeline = true };
 	char err[256];
 	struct mg_bench_gw *g = mg_bench_gw_create(&p, err, sizeof(err));
-	unsigned n_lines = 2 * 2 * MG_BENCH_PEER_LCORES, base = r->n_peer;
+	unsigned n_lines = PEER_LINES, base = r->n_peer;
 	int rc = 0;
 
 	if (g == NULL || base + n_lines > MG_BENCH_MAX_PEER) {
@@ -288,9 +295,10 @@ single_peer_lines(struct mg_bench_report *r, const struct plan *pl)
 		enum mg_bench_dir d;
 		enum mg_bench_size s;
 		unsigned n;
+		bool own;
 
-		peer_line(k % n_lines, &d, &s, &n);
-		rc = mg_bench_peer_run(g, d, s, n, pl->peer_packets, &f, err, sizeof(err));
+		peer_line(k % n_lines, &d, &s, &n, &own);
+		rc = mg_bench_peer_run(g, d, s, n, own, pl->peer_packets, &f, err, sizeof(err));
 		if (rc != 0)
 			fprintf(stderr, "mg_bench: single peer %s %s on %u: %s\n",
 				mg_bench_dir_name(d), mg_bench_size_name(s), n, err);
@@ -301,10 +309,13 @@ single_peer_lines(struct mg_bench_report *r, const struct plan *pl)
 	mg_bench_gw_destroy(g);
 	if (rc != 0)
 		return rc;
-	for (unsigned i = 1; i < n_lines; i += MG_BENCH_PEER_LCORES) /* ratio to the line before */
-		if (r->peer[base + i - 1].mpps > 0)
-			r->peer[base + i].ratio = r->peer[base + i].mpps / r->peer[base + i - 1].mpps;
+	for (unsigned i = 0; i < n_lines; i++) { /* ratio to the variant on one lcore */
+		const struct mg_bench_peer_figure *one = &r->peer[base + i - i % PEER_VARIANTS];
+		if (i % PEER_VARIANTS && one->mpps > 0)
+			r->peer[base + i].ratio = r->peer[base + i].mpps / one->mpps;
+	}
 	r->n_peer += n_lines;
+	r->peer_rounds = pl->peer_rounds;
 	return 0;
 }
 

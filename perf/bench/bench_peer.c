@@ -4,7 +4,8 @@
  * counter, statistics), which is the contention measured. Each lcore builds a batch of the peer's
  * frames (decrypt: counters from one shared atomic counter, so every counter is unique, then
  * classified; encrypt: inner packets as NAT in leaves them), waits at a barrier with the others
- * so the timed parts overlap, then times mg_dp_decrypt or mg_dp_encrypt burst by burst.
+ * so the timed parts overlap, then times mg_dp_decrypt or mg_dp_encrypt burst by burst. The
+ * control lines give each lcore a peer of its own: what two lcores reach with nothing shared.
  */
 #include <string.h>
 
@@ -37,6 +38,7 @@ struct peer_job {
 	struct peer_shared *sh;
 	enum mg_bench_size size;
 	bool encrypt;
+	uint32_t peer;                  /* 0, or its own (1) on the control lines */
 	struct mg_wg_crypto *crypto;
 	struct mg_dp_classified cls[BATCH_BURSTS]; /* encrypt: the packets in cls[].wg_data */
 	uint64_t seq, fed, done, consumed, cycles;
@@ -63,8 +65,9 @@ barrier(struct peer_shared *sh)
 static int
 build_one(struct peer_job *j, unsigned b)
 {
-	static const struct mg_bench_flows fs = { .worker = 0, .workers = 1, .peers = 1,
-						  .active = 1, .n = 1 };
+	/* peer p of a gateway with K >= 2: worker p of 2 owns it */
+	const struct mg_bench_flows fs = { .worker = j->peer, .workers = 2, .peers = 2,
+					   .active = 1, .n = 1 };
 	struct mg_bench_flow fl[MG_BENCH_BURST];
 	struct rte_mbuf *pkts[MG_BENCH_BURST];
 	uint32_t ids[MG_BENCH_BURST] = { 0 };
@@ -220,17 +223,18 @@ summarise(const struct peer_job *jobs, unsigned n, struct mg_bench_peer_figure *
 
 int
 mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_size size,
-		  unsigned lcores, uint64_t packets, struct mg_bench_peer_figure *out, char *err,
-		  size_t errlen)
+		  unsigned lcores, bool own_peers, uint64_t packets,
+		  struct mg_bench_peer_figure *out, char *err, size_t errlen)
 {
 	struct mg_dp_worker *w[MG_BENCH_PEER_LCORES];
 	struct peer_shared sh = { .n = lcores };
 	static struct peer_job jobs[MG_BENCH_PEER_LCORES]; /* large (classified bursts) */
 	int rc = 0;
 
-	if (lcores == 0 || lcores > MG_BENCH_PEER_LCORES || !g->pipeline ||
+	if (lcores == 0 || lcores > MG_BENCH_PEER_LCORES || !g->pipeline || g->peers < lcores ||
 	    pick_lcores(g, lcores, w) != lcores) {
-		snprintf(err, errlen, "%u crypto lcores wanted, the gateway has fewer", lcores);
+		snprintf(err, errlen, "%u crypto lcores wanted, the gateway has fewer (or peers)",
+			 lcores);
 		return -1;
 	}
 	sh.batches = (packets + BATCH_BURSTS * MG_BENCH_BURST - 1) / (BATCH_BURSTS * MG_BENCH_BURST);
@@ -241,11 +245,13 @@ mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_si
 		jobs[i].sh = &sh;
 		jobs[i].size = size;
 		jobs[i].encrypt = dir == MG_BENCH_INET_TO_MESH;
+		jobs[i].peer = own_peers ? i : 0;
 	}
 	for (unsigned i = 0; i < lcores; i++)
 		rte_eal_remote_launch(peer_main, &jobs[i], w[i]->lcore);
 	mg_bench_wait_lcores(g);
-	*out = (struct mg_bench_peer_figure){ .dir = dir, .size = size, .lcores = lcores };
+	*out = (struct mg_bench_peer_figure){ .dir = dir, .size = size, .lcores = lcores,
+					      .own_peers = own_peers };
 	for (unsigned i = 0; i < lcores && rc == 0; i++)
 		if (jobs[i].rc != 0) {
 			snprintf(err, errlen, "lcore %u: %s", w[i]->lcore, jobs[i].err);

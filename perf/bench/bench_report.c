@@ -97,7 +97,7 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 		return;
 	fprintf(o, "\none peer on 1 and 2 crypto lcores at once, sharing its keypair (mg_dp_decrypt "
 		"of its frames, mg_dp_encrypt of its replies)\n");
-	fprintf(o, "%-7s %-5s %6s %9s %-24s %-9s %9s %7s %6s\n", "stage", "size", "lcores",
+	fprintf(o, "%-7s %-5s %-8s %9s %-24s %-9s %9s %7s %6s\n", "stage", "size", "lcores",
 		"packets", "Mpps per lcore", "cpus", "Mpps", "ratio", "drops");
 	for (unsigned i = 0; i < r->n_peer; i++) {
 		const struct mg_bench_peer_figure *f = &r->peer[i];
@@ -113,13 +113,16 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 		}
 		for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
 			drops += f->drops[d];
-		fprintf(o, "%-7s %-5s %6u %9llu %-24s %-9s %9.3f %6.2fx %6llu\n",
+		fprintf(o, "%-7s %-5s %u%-7s %9llu %-24s %-9s %9.3f %6.2fx %6llu\n",
 			peer_stage(f->dir), mg_bench_size_name(f->size), f->lcores,
+			f->own_peers ? " (own)" : "",
 			(unsigned long long)f->done, per, cpus, f->mpps, f->ratio,
 			(unsigned long long)drops);
 	}
 	fprintf(o, "Mpps: sum over the lcores of packets / that lcore's busy (timed) cycles; ratio: "
-		"to the 1-lcore line of the same size (target >= 1.8).\n");
+		"to the 1-lcore line of the same size and stage (target >= 1.8 for one peer). (own): "
+		"each lcore a peer of its own, nothing shared: the machine's own scaling. Best of %u "
+		"alternating rounds.\n", r->peer_rounds);
 }
 
 void
@@ -245,9 +248,10 @@ static void
 json_peer(FILE *o, const struct mg_bench_peer_figure *f)
 {
 	fprintf(o, "    {\"direction\": \"%s\", \"stage\": \"%s\", \"size\": \"%s\", "
-		"\"lcores\": %u, \"mpps\": %.4f, \"ratio\": %.4f, \"per_lcore\": [",
-		mg_bench_dir_name(f->dir), peer_stage(f->dir), mg_bench_size_name(f->size),
-		f->lcores, f->mpps, f->ratio);
+		"\"lcores\": %u, \"own_peers\": %s, \"mpps\": %.4f, \"ratio\": %.4f, "
+		"\"per_lcore\": [", mg_bench_dir_name(f->dir), peer_stage(f->dir),
+		mg_bench_size_name(f->size), f->lcores, f->own_peers ? "true" : "false", f->mpps,
+		f->ratio);
 	for (unsigned k = 0; k < f->lcores; k++)
 		fprintf(o, "%s{\"cpu\": %u, \"packets\": %llu, \"busy_cycles\": %llu, "
 			"\"mpps\": %.4f}", k ? ", " : "", f->cpu[k],

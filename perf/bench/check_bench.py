@@ -145,7 +145,8 @@ def check_pipe(c, f, i, tsc_hz):
 
 
 def check_peer(c, f, i, tsc_hz, cpus):
-    where = f"single_peer {i} ({f.get('stage')} {f.get('size')} on {f.get('lcores')})"
+    where = f"single_peer {i} ({f.get('stage')} {f.get('size')} on {f.get('lcores')}" \
+            f"{' own peers' if f.get('own_peers') else ''})"
     per = f.get("per_lcore", [])
     c.expect(len(per) == f.get("lcores"), f"{where}: {len(per)} per-lcore entries")
     c.positive(f, "mpps", where)
@@ -182,10 +183,11 @@ def check_new_lines(c, doc):
     for i, f in enumerate(pipe):
         check_pipe(c, f, i, tsc)
     peer = doc.get("single_peer", [])
-    c.expect({(f.get("stage"), f.get("size"), f.get("lcores")) for f in peer}
-             >= {(st, sz, n) for st in ("decrypt", "encrypt") for sz in ("64", "1420")
-                 for n in (1, 2)},
-             "single_peer: not decrypt and encrypt, 64 and 1420 bytes, on 1 and 2 lcores")
+    c.expect({(f.get("stage"), f.get("size"), f.get("lcores"), f.get("own_peers")) for f in peer}
+             >= {(st, sz, n, own) for st in ("decrypt", "encrypt") for sz in ("64", "1420")
+                 for n, own in ((1, False), (2, False), (2, True))},
+             "single_peer: not decrypt and encrypt, 64 and 1420 bytes, on 1 lcore, 2 sharing "
+             "the peer and 2 with a peer each")
     for i, f in enumerate(peer):
         check_peer(c, f, i, tsc, cpus)
 
