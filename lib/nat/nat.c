@@ -123,6 +123,14 @@ hashes_create(struct mg_nat *nat, int socket_id)
 	nat->map_h = hash_make(nat, "nm", sizeof(struct nat_mkey), socket_id);
 	if (nat->map_h == NULL)
 		return -rte_errno;
+	/* rte_hash_create takes its buckets and key store from the heap without writing them
+	 * when the memory is fresh (known zero), so without hugepages their pages would be
+	 * faulted in by the worker, one per first use, while it fills the table (measured: a
+	 * few hundred cycles per new session on a fresh instance). A reset writes every one of
+	 * them now, on the control path. */
+	rte_hash_reset(nat->out_h);
+	rte_hash_reset(nat->in_h);
+	rte_hash_reset(nat->map_h);
 	return 0;
 }
 
