@@ -122,20 +122,23 @@ struct mg_bench_pipe_figure {
 	struct mg_bench_counts counts; /* summed over the role lcores */
 };
 
-/* One peer's frames decrypted (mesh to internet) or its replies encrypted (internet to mesh) on n
- * crypto lcores at once (n = 1, 2): each lcore builds a batch of the same peer's packets, all
- * wait at a barrier, then each times the stage on its batch, burst by burst. */
+/* One peer's frames decrypted (mesh to internet) or its replies encrypted (internet to mesh) on
+ * crypto lcores: each lcore builds a batch of the same peer's packets, all wait at a barrier,
+ * then each times the stage on its batch, burst by burst. Two lcores take part in every line:
+ * at once (lcores = 2), or each alone in turn (lcores = 1). */
 struct mg_bench_peer_figure {
 	enum mg_bench_dir dir;
 	enum mg_bench_size size;
-	unsigned lcores;
+	unsigned lcores;         /* running at once */
 	bool own_peers;          /* control line: each lcore its own peer, nothing shared */
 	unsigned cpu[MG_BENCH_PEER_LCORES];
 	uint64_t packets[MG_BENCH_PEER_LCORES];     /* packets through the stage, per lcore */
 	uint64_t busy_cycles[MG_BENCH_PEER_LCORES];
 	double mpps_lcore[MG_BENCH_PEER_LCORES];    /* packets / busy time */
-	double mpps;             /* sum over the lcores */
-	double ratio;            /* mpps / the one-lcore line of the same size; 0 on that line */
+	double mpps;             /* lcores = 2: the sum; lcores = 1: the mean of the two alone */
+	/* lcores = 2: the sum over the lcores of each one's rate / the rate of the same CPU alone
+	 * (the one-lcore line of the same stage and size); 0 on the one-lcore lines */
+	double ratio;
 	uint64_t fed, done, consumed;  /* done: decrypted or encrypted */
 	uint64_t drops[MG_DP_DROP_MAX];
 };

@@ -271,6 +271,22 @@ peer_line(unsigned i, enum mg_bench_dir *d, enum mg_bench_size *s, unsigned *lco
 	*own = v == 2;
 }
 
+/* Two lcores at once against each alone: the sum over the lcores of its rate / the rate of the
+ * same CPU alone, so that one CPU busier than the other (a shared machine) does not skew it. */
+static double
+peer_ratio(const struct mg_bench_peer_figure *two, const struct mg_bench_peer_figure *one)
+{
+	double sum = 0;
+
+	for (unsigned i = 0; i < MG_BENCH_PEER_LCORES; i++)
+		for (unsigned k = 0; k < MG_BENCH_PEER_LCORES; k++)
+			if (one->cpu[k] == two->cpu[i] && one->mpps_lcore[k] > 0) {
+				sum += two->mpps_lcore[i] / one->mpps_lcore[k];
+				break;
+			}
+	return sum;
+}
+
 /* One peer on one, then two crypto lcores at once, and two lcores with a peer each (the
  * control: the same without sharing). The lines alternate and the whole set runs
  * pl->peer_rounds times; each line keeps its best round (the machine may be shared: a
@@ -309,11 +325,10 @@ single_peer_lines(struct mg_bench_report *r, const struct plan *pl)
 	mg_bench_gw_destroy(g);
 	if (rc != 0)
 		return rc;
-	for (unsigned i = 0; i < n_lines; i++) { /* ratio to the variant on one lcore */
-		const struct mg_bench_peer_figure *one = &r->peer[base + i - i % PEER_VARIANTS];
-		if (i % PEER_VARIANTS && one->mpps > 0)
-			r->peer[base + i].ratio = r->peer[base + i].mpps / one->mpps;
-	}
+	for (unsigned i = 0; i < n_lines; i++)
+		if (i % PEER_VARIANTS)
+			r->peer[base + i].ratio = peer_ratio(&r->peer[base + i],
+							     &r->peer[base + i - i % PEER_VARIANTS]);
 	r->n_peer += n_lines;
 	r->peer_rounds = pl->peer_rounds;
 	return 0;

@@ -5,7 +5,8 @@
  * frames (decrypt: counters from one shared atomic counter, so every counter is unique, then
  * classified; encrypt: inner packets as NAT in leaves them), waits at a barrier with the others
  * so the timed parts overlap, then times mg_dp_decrypt or mg_dp_encrypt burst by burst. The
- * control lines give each lcore a peer of its own: what two lcores reach with nothing shared.
+ * one-lcore lines run each of the two lcores alone in turn; the control lines give each lcore a
+ * peer of its own: what two lcores reach with nothing shared.
  */
 #include <string.h>
 
@@ -35,7 +36,7 @@ struct peer_shared {
 struct peer_job {
 	struct mg_bench_gw *g;
 	struct mg_dp_worker *w;
-	struct peer_shared *sh;
+	struct peer_shared *sh;         /* set by launch() */
 	enum mg_bench_size size;
 	bool encrypt;
 	uint32_t peer;                  /* 0, or its own (1) on the control lines */
@@ -182,18 +183,13 @@ cpu_of(unsigned lcore)
 	return 0;
 }
 
-/* The crypto lcores to use: with one, one not on the main lcore's CPU (it shares nothing then);
- * with two, the first two. */
+/* The two crypto lcores (on different CPUs where there are two). */
 static unsigned
-pick_lcores(struct mg_bench_gw *g, unsigned lcores, struct mg_dp_worker **out)
+pick_lcores(struct mg_bench_gw *g, struct mg_dp_worker **out)
 {
-	unsigned n = 0, main_cpu = cpu_of(rte_get_main_lcore());
+	unsigned n = 0;
 
-	for (unsigned w = 0; w < g->workers && n < lcores; w++)
-		if (g->w[w]->role == MG_DP_ROLE_PIPE_CRYPTO &&
-		    (lcores > 1 || cpu_of(g->w[w]->lcore) != main_cpu))
-			out[n++] = g->w[w];
-	for (unsigned w = 0; w < g->workers && n < lcores; w++) /* every one shares a CPU */
+	for (unsigned w = 0; w < g->workers && n < MG_BENCH_PEER_LCORES; w++)
 		if (g->w[w]->role == MG_DP_ROLE_PIPE_CRYPTO)
 			out[n++] = g->w[w];
 	return n;
@@ -221,43 +217,65 @@ summarise(const struct peer_job *jobs, unsigned n, struct mg_bench_peer_figure *
 	}
 }
 
+/* Run jobs[0..n) at once: n lcores meeting at every barrier. */
+static int
+launch(struct mg_bench_gw *g, struct peer_job *jobs, unsigned n, struct peer_shared *sh,
+       char *err, size_t errlen)
+{
+	sh->n = n;
+	sh->arrived = 0;
+	for (unsigned i = 0; i < n; i++) {
+		jobs[i].sh = sh;
+		rte_eal_remote_launch(peer_main, &jobs[i], jobs[i].w->lcore);
+	}
+	mg_bench_wait_lcores(g);
+	for (unsigned i = 0; i < n; i++)
+		if (jobs[i].rc != 0) {
+			snprintf(err, errlen, "lcore %u: %s", jobs[i].w->lcore, jobs[i].err);
+			return -1;
+		}
+	return 0;
+}
+
 int
 mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_size size,
 		  unsigned lcores, bool own_peers, uint64_t packets,
 		  struct mg_bench_peer_figure *out, char *err, size_t errlen)
 {
 	struct mg_dp_worker *w[MG_BENCH_PEER_LCORES];
-	struct peer_shared sh = { .n = lcores };
+	struct peer_shared sh = { 0 };
 	static struct peer_job jobs[MG_BENCH_PEER_LCORES]; /* large (classified bursts) */
-	int rc = 0;
+	int rc;
 
-	if (lcores == 0 || lcores > MG_BENCH_PEER_LCORES || !g->pipeline || g->peers < lcores ||
-	    pick_lcores(g, lcores, w) != lcores) {
-		snprintf(err, errlen, "%u crypto lcores wanted, the gateway has fewer (or peers)",
-			 lcores);
+	if (lcores == 0 || lcores > MG_BENCH_PEER_LCORES || !g->pipeline ||
+	    g->peers < MG_BENCH_PEER_LCORES || pick_lcores(g, w) != MG_BENCH_PEER_LCORES) {
+		snprintf(err, errlen, "wants a pipeline gateway with %u crypto lcores and peers",
+			 MG_BENCH_PEER_LCORES);
 		return -1;
 	}
 	sh.batches = (packets + BATCH_BURSTS * MG_BENCH_BURST - 1) / (BATCH_BURSTS * MG_BENCH_BURST);
-	for (unsigned i = 0; i < lcores; i++) {
+	for (unsigned i = 0; i < MG_BENCH_PEER_LCORES; i++) {
 		memset(&jobs[i], 0, sizeof(jobs[i]));
 		jobs[i].g = g;
 		jobs[i].w = w[i];
-		jobs[i].sh = &sh;
 		jobs[i].size = size;
 		jobs[i].encrypt = dir == MG_BENCH_INET_TO_MESH;
 		jobs[i].peer = own_peers ? i : 0;
 	}
-	for (unsigned i = 0; i < lcores; i++)
-		rte_eal_remote_launch(peer_main, &jobs[i], w[i]->lcore);
-	mg_bench_wait_lcores(g);
+	/* One lcore: each in turn, alone, so every CPU has its own one-lcore figure. */
+	if (lcores == 1) {
+		rc = launch(g, &jobs[0], 1, &sh, err, errlen);
+		if (rc == 0)
+			rc = launch(g, &jobs[1], 1, &sh, err, errlen);
+	} else {
+		rc = launch(g, jobs, MG_BENCH_PEER_LCORES, &sh, err, errlen);
+	}
 	*out = (struct mg_bench_peer_figure){ .dir = dir, .size = size, .lcores = lcores,
 					      .own_peers = own_peers };
-	for (unsigned i = 0; i < lcores && rc == 0; i++)
-		if (jobs[i].rc != 0) {
-			snprintf(err, errlen, "lcore %u: %s", w[i]->lcore, jobs[i].err);
-			rc = -1;
-		}
-	if (rc == 0)
-		summarise(jobs, lcores, out);
-	return rc;
+	if (rc != 0)
+		return rc;
+	summarise(jobs, MG_BENCH_PEER_LCORES, out);
+	if (lcores == 1)
+		out->mpps /= MG_BENCH_PEER_LCORES; /* the mean of the CPUs, one at a time */
+	return 0;
 }

@@ -105,8 +105,9 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 		uint64_t drops = 0;
 		size_t a = 0, b = 0;
 
-		for (unsigned k = 0; k < f->lcores; k++) {
-			a += (size_t)snprintf(per + a, sizeof(per) - a, "%s%.3f", k ? " + " : "",
+		for (unsigned k = 0; k < MG_BENCH_PEER_LCORES; k++) {
+			a += (size_t)snprintf(per + a, sizeof(per) - a, "%s%.3f",
+					      k == 0 ? "" : f->lcores > 1 ? " + " : " / ",
 					      f->mpps_lcore[k]);
 			b += (size_t)snprintf(cpus + b, sizeof(cpus) - b, "%s%u", k ? "," : "",
 					      f->cpu[k]);
@@ -115,13 +116,14 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 			drops += f->drops[d];
 		fprintf(o, "%-7s %-5s %u%-7s %9llu %-24s %-9s %9.3f %6.2fx %6llu\n",
 			peer_stage(f->dir), mg_bench_size_name(f->size), f->lcores,
-			f->own_peers ? " (own)" : "",
+			f->own_peers ? " (own)" : f->lcores == 1 ? " (each)" : "",
 			(unsigned long long)f->done, per, cpus, f->mpps, f->ratio,
 			(unsigned long long)drops);
 	}
-	fprintf(o, "Mpps: sum over the lcores of packets / that lcore's busy (timed) cycles; ratio: "
-		"to the 1-lcore line of the same size and stage (target >= 1.8 for one peer). (own): "
-		"each lcore a peer of its own, nothing shared: the machine's own scaling. Best of %u "
+	fprintf(o, "Mpps per lcore: packets / that lcore's busy (timed) cycles; 1 (each): each "
+		"lcore alone in turn, Mpps their mean; 2: both at once, Mpps their sum. ratio: sum of "
+		"each lcore's rate / its CPU's rate alone (target >= 1.8 for one peer). (own): each "
+		"lcore a peer of its own, nothing shared: the machine's own scaling. Best of %u "
 		"alternating rounds.\n", r->peer_rounds);
 }
 
@@ -252,7 +254,7 @@ json_peer(FILE *o, const struct mg_bench_peer_figure *f)
 		"\"per_lcore\": [", mg_bench_dir_name(f->dir), peer_stage(f->dir),
 		mg_bench_size_name(f->size), f->lcores, f->own_peers ? "true" : "false", f->mpps,
 		f->ratio);
-	for (unsigned k = 0; k < f->lcores; k++)
+	for (unsigned k = 0; k < MG_BENCH_PEER_LCORES; k++)
 		fprintf(o, "%s{\"cpu\": %u, \"packets\": %llu, \"busy_cycles\": %llu, "
 			"\"mpps\": %.4f}", k ? ", " : "", f->cpu[k],
 			(unsigned long long)f->packets[k], (unsigned long long)f->busy_cycles[k],
