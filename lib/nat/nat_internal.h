@@ -21,6 +21,7 @@ enum nat_limits {
 	NAT_NAME_MAX = 18,
 	NAT_RECLAIM_TABLE_BUDGET = 8,   /* expired sessions freed to make room when the table is full */
 	NAT_RECLAIM_PEER_SCAN = 64,     /* sessions of one peer examined when it is at its limit */
+	NAT_MEMO_CREATED_MAX = MG_NAT_BURST_MAX, /* creations the memo records after a bulk lookup */
 };
 
 /* Timer classes: each has one fixed timeout, so a list kept in touch order is in expiry order. */
@@ -120,6 +121,25 @@ struct nat_port_pool {
 	uint32_t wait_head, wait_count;
 };
 
+/* One packet that missed in the last bulk lookup (nat_burst.c): its key, and the hashes of its
+ * session key (osig), its mapping key (msig) and, when its mapping existed, of its in-table key
+ * with that mapping's public port (iport, network order; 0 when unknown). */
+struct nat_memo_entry {
+	const struct rte_ipv4_hdr *ip;
+	struct nat_okey key;
+	hash_sig_t osig, msig, isig;
+	uint16_t iport;
+};
+
+/* The misses of the last bulk lookup, and the session keys' hashes of every session created
+ * since (ncreated > NAT_MEMO_CREATED_MAX: the record was lost, so no miss can be proven). */
+struct nat_memo {
+	uint32_t n, cursor;
+	uint32_t ncreated;
+	hash_sig_t created[NAT_MEMO_CREATED_MAX];
+	struct nat_memo_entry e[MG_NAT_BURST_MAX];
+};
+
 struct mg_nat {
 	struct rte_hash *out_h, *in_h, *map_h;
 	struct nat_session *sessions;
@@ -137,6 +157,7 @@ struct mg_nat {
 	struct nat_list timers[NAT_TIMER_COUNT];
 	struct nat_port_pool pools[NAT_PROTO_COUNT];
 	struct mg_nat_stats st;            /* written only by the owner, with relaxed stores */
+	struct nat_memo memo;
 	char name[NAT_NAME_MAX + 1];
 };
 
@@ -177,12 +198,24 @@ void nat_ports_free(struct mg_nat *nat);
 int nat_port_take(struct mg_nat *nat, int pidx, uint64_t now_ns, uint16_t *port);
 void nat_port_release(struct mg_nat *nat, int pidx, uint16_t port, uint64_t now_ns);
 
+/* nat_burst.c */
+void nat_mkey_of(const struct nat_okey *k, struct nat_mkey *mk);
+void nat_ikey_make(const struct nat_okey *k, uint16_t public_port, struct nat_ikey *ik);
+void nat_memo_reset(struct mg_nat *nat);
+void nat_memo_created(struct mg_nat *nat, hash_sig_t osig);
+const struct nat_memo_entry *nat_memo_find(struct mg_nat *nat, const struct rte_ipv4_hdr *ip,
+					   const struct nat_okey *k);
+bool nat_memo_known_miss(const struct mg_nat *nat, const struct nat_memo_entry *e);
+void nat_burst_prepare(struct mg_nat *nat, struct rte_ipv4_hdr *const *ips,
+		       const struct nat_okey *keys, const hash_sig_t *osig, const uint8_t *at,
+		       unsigned nk, uint64_t hits);
+
 /* nat_session.c */
 struct nat_session *nat_session_find_out(struct mg_nat *nat, const struct nat_okey *k,
-					 uint64_t now_ns);
+					 hash_sig_t osig, uint64_t now_ns);
 struct nat_session *nat_session_find_in(struct mg_nat *nat, const struct nat_ikey *k,
 					uint64_t now_ns);
-enum mg_nat_result nat_session_create(struct mg_nat *nat, const struct nat_okey *k,
+enum mg_nat_result nat_session_create(struct mg_nat *nat, const struct nat_memo_entry *h,
 				      uint64_t now_ns, struct nat_session **out);
 struct nat_session *nat_session_live(struct mg_nat *nat, int pos, void *data, uint64_t now_ns);
 void nat_session_prefetch_links(const struct mg_nat *nat, uint32_t i);

@@ -53,17 +53,45 @@ out_translate(struct mg_nat *nat, struct nat_session *s, struct rte_ipv4_hdr *ip
 	nat_rewrite(ip, l4, &ip->src_addr, nat->public_ip, s->public_port);
 }
 
+/* The session of k, if any, and in h the hashes a create would need (the mapping key's only
+ * when `create`). A packet the last bulk lookup missed is not looked up again while the memo
+ * proves it still misses (the egress stage asks again for every later miss of a burst once
+ * one miss created a session); its hashes are reused either way. */
+static struct nat_session *
+out_find(struct mg_nat *nat, const struct rte_ipv4_hdr *ip, const struct nat_okey *k,
+	 uint64_t now_ns, bool create, struct nat_memo_entry *h)
+{
+	const struct nat_memo_entry *e = nat_memo_find(nat, ip, k);
+	struct nat_mkey mk;
+
+	if (e != NULL) {
+		*h = *e;
+		if (nat_memo_known_miss(nat, e))
+			return NULL;
+	} else {
+		h->key = *k;
+		h->osig = rte_hash_hash(nat->out_h, k);
+		h->iport = 0;
+		if (create) {
+			nat_mkey_of(k, &mk);
+			h->msig = rte_hash_hash(nat->map_h, &mk);
+		}
+	}
+	return nat_session_find_out(nat, k, h->osig, now_ns);
+}
+
 enum mg_nat_result
 mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip, uint32_t len,
 		  uint64_t now_ns)
 {
+	struct nat_memo_entry h;
 	struct nat_session *s;
 	struct nat_okey k;
 	struct nat_l4 l4;
 	enum mg_nat_result r = out_key(nat, peer_id, ip, len, &l4, &k);
 
 	if (likely(r == MG_NAT_OK)) {
-		s = nat_session_find_out(nat, &k, now_ns);
+		s = out_find(nat, ip, &k, now_ns, false, &h);
 		if (likely(s != NULL))
 			out_translate(nat, s, ip, &l4, now_ns);
 		else
@@ -71,65 +99,6 @@ mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
 	}
 	nat_count(&nat->st.out_lookup[r]);
 	return r;
-}
-
-static void
-mkey_of(const struct nat_okey *k, struct nat_mkey *mk)
-{
-	*mk = (struct nat_mkey){ .peer_id = k->peer_id, .src_addr = k->src_addr,
-				 .src_port = k->src_port, .proto = k->proto };
-}
-
-/* The misses of a burst are about to take the slow path, one by one: a mapping lookup and two
- * hash adds, each of which meets cold buckets in a large table. Bring those buckets in for all
- * misses at once, so the cache misses overlap here instead of stalling each create in turn:
- * bulk lookups of the mappings, then of the in-table keys the sessions will get (both buckets
- * of each key, as an add searches them for a duplicate first), then the next free session slot.
- * Only the cache changes; a later create still looks everything up itself. */
-static void
-out_warm_misses(struct mg_nat *nat, const struct nat_okey *keys, const uint8_t *at, unsigned nk,
-		uint64_t hits)
-{
-	struct nat_mkey mk[MG_NAT_BURST_MAX];
-	struct nat_ikey ik[MG_NAT_BURST_MAX];
-	const void *kp[MG_NAT_BURST_MAX];
-	void *data[MG_NAT_BURST_MAX];
-	int32_t pos[MG_NAT_BURST_MAX];
-	uint64_t mhits = 0;
-	unsigned nm = 0, ni = 0;
-
-	for (unsigned j = 0; j < nk; j++) {
-		if (hits & (1ULL << j))
-			continue;
-		mkey_of(&keys[at[j]], &mk[nm]);
-		kp[nm] = &mk[nm];
-		nm++;
-	}
-	if (nm == 0)
-		return;
-	if (nat->sess_free != NAT_NIL)
-		rte_prefetch0(&nat->sessions[nat->sess_free]);
-	rte_hash_lookup_bulk_data(nat->map_h, kp, nm, &mhits, data);
-	for (unsigned j = 0; j < nm; j++)
-		if (mhits & (1ULL << j))
-			rte_prefetch0(&nat->mappings[(uint32_t)(uintptr_t)data[j]]);
-	for (unsigned j = 0, m = 0; j < nk; j++) {
-		if (hits & (1ULL << j))
-			continue;
-		if (mhits & (1ULL << m)) {
-			const struct nat_okey *k = &keys[at[j]];
-
-			ik[ni] = (struct nat_ikey){
-				.remote_addr = k->dst_addr, .remote_port = k->dst_port,
-				.public_port = nat->mappings[(uint32_t)(uintptr_t)data[m]].public_port,
-				.proto = k->proto };
-			kp[ni] = &ik[ni];
-			ni++;
-		}
-		m++;
-	}
-	if (ni > 0)
-		rte_hash_lookup_bulk(nat->in_h, kp, ni, pos);
 }
 
 /* Bulk lookup of up to MG_NAT_BURST_MAX packets. A session freed on the way (found expired) may
@@ -142,6 +111,7 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 	struct nat_l4 l4[MG_NAT_BURST_MAX];
 	const void *kp[MG_NAT_BURST_MAX];
 	void *data[MG_NAT_BURST_MAX];
+	hash_sig_t sig[MG_NAT_BURST_MAX];
 	uint8_t at[MG_NAT_BURST_MAX];
 	uint64_t hits = 0, expired0 = nat->st.expired;
 	unsigned nk = 0;
@@ -150,16 +120,16 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 		res[i] = out_key(nat, peer_ids[i], ips[i], lens[i], &l4[i], &keys[i]);
 		if (likely(res[i] == MG_NAT_OK)) {
 			kp[nk] = &keys[i];
+			sig[nk] = rte_hash_hash(nat->out_h, &keys[i]);
 			at[nk++] = (uint8_t)i;
 		}
 	}
 	if (nk > 0)
-		rte_hash_lookup_bulk_data(nat->out_h, kp, nk, &hits, data);
+		rte_hash_lookup_with_hash_bulk_data(nat->out_h, kp, sig, nk, &hits, data);
 	for (unsigned j = 0; j < nk; j++)
 		if (hits & (1ULL << j))
 			rte_prefetch0(&nat->sessions[(uint32_t)(uintptr_t)data[j]]);
-	if (unlikely(nk > 0 && hits != RTE_LEN2MASK(nk, uint64_t)))
-		out_warm_misses(nat, keys, at, nk, hits);
+	nat_burst_prepare(nat, ips, keys, sig, at, nk, hits);
 	for (unsigned j = 0; j < nk; j++) {
 		unsigned i = at[j];
 		struct nat_session *s;
@@ -167,7 +137,7 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 		if (likely(nat->st.expired == expired0))
 			s = nat_session_live(nat, (hits & (1ULL << j)) ? 0 : -1, data[j], now_ns);
 		else
-			s = nat_session_find_out(nat, &keys[i], now_ns);
+			s = nat_session_find_out(nat, &keys[i], sig[j], now_ns);
 		if (j + 1 < nk && (hits & (1ULL << (j + 1))))
 			nat_session_prefetch_links(nat, (uint32_t)(uintptr_t)data[j + 1]);
 		if (likely(s != NULL))
@@ -206,6 +176,7 @@ enum mg_nat_result
 mg_nat_out_create(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip, uint32_t len,
 		  uint64_t now_ns)
 {
+	struct nat_memo_entry h;
 	struct nat_session *s = NULL;
 	struct nat_okey k;
 	struct nat_l4 l4;
@@ -213,11 +184,11 @@ mg_nat_out_create(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
 
 	if (r == MG_NAT_OK) {
 		/* Two packets of a new flow in one burst: the second finds the first's session. */
-		s = nat_session_find_out(nat, &k, now_ns);
+		s = out_find(nat, ip, &k, now_ns, true, &h);
 		if (s == NULL) {
 			r = may_open(&l4);
 			if (r == MG_NAT_OK)
-				r = nat_session_create(nat, &k, now_ns, &s);
+				r = nat_session_create(nat, &h, now_ns, &s);
 		}
 		if (r == MG_NAT_OK)
 			out_translate(nat, s, ip, &l4, now_ns);

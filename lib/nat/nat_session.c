@@ -75,12 +75,7 @@ static void
 ikey_of(const struct mg_nat *nat, const struct nat_session *s, struct nat_ikey *k)
 {
 	RTE_SET_USED(nat);
-	*k = (struct nat_ikey){
-		.remote_addr = s->okey.dst_addr,
-		.remote_port = s->okey.dst_port,
-		.public_port = s->public_port,
-		.proto = s->okey.proto,
-	};
+	nat_ikey_make(&s->okey, s->public_port, k);
 }
 
 static void
@@ -198,10 +193,11 @@ nat_session_live(struct mg_nat *nat, int pos, void *data, uint64_t now_ns)
 }
 
 struct nat_session *
-nat_session_find_out(struct mg_nat *nat, const struct nat_okey *k, uint64_t now_ns)
+nat_session_find_out(struct mg_nat *nat, const struct nat_okey *k, hash_sig_t osig,
+		     uint64_t now_ns)
 {
 	void *data = NULL;
-	int pos = rte_hash_lookup_data(nat->out_h, k, &data);
+	int pos = rte_hash_lookup_with_hash_data(nat->out_h, k, osig, &data);
 
 	return nat_session_live(nat, pos, data, now_ns);
 }
@@ -258,18 +254,19 @@ make_room(struct mg_nat *nat, uint32_t peer_id, uint64_t now_ns)
 	return MG_NAT_OK;
 }
 
-/* Find or create the endpoint-independent mapping of k's inner endpoint. */
+/* Find or create the endpoint-independent mapping of k's inner endpoint (msig: its key's hash). */
 static enum mg_nat_result
-mapping_get(struct mg_nat *nat, const struct nat_okey *k, uint64_t now_ns, uint32_t *mi_out)
+mapping_get(struct mg_nat *nat, const struct nat_okey *k, hash_sig_t msig, uint64_t now_ns,
+	    uint32_t *mi_out)
 {
-	struct nat_mkey mk = { .peer_id = k->peer_id, .src_addr = k->src_addr,
-			       .src_port = k->src_port, .proto = k->proto };
+	struct nat_mkey mk;
 	struct nat_mapping *m;
 	void *data;
 	uint16_t port;
 	uint32_t mi;
 
-	if (rte_hash_lookup_data(nat->map_h, &mk, &data) >= 0) {
+	nat_mkey_of(k, &mk);
+	if (rte_hash_lookup_with_hash_data(nat->map_h, &mk, msig, &data) >= 0) {
 		*mi_out = (uint32_t)(uintptr_t)data;
 		return MG_NAT_OK;
 	}
@@ -283,18 +280,20 @@ mapping_get(struct mg_nat *nat, const struct nat_okey *k, uint64_t now_ns, uint3
 	m->mkey = mk;
 	m->public_port = rte_cpu_to_be_16(port);
 	m->nsessions = 0;
-	rte_hash_add_key_data(nat->map_h, &mk, (void *)(uintptr_t)mi);
+	rte_hash_add_key_with_hash_data(nat->map_h, &mk, msig, (void *)(uintptr_t)mi);
 	nat_count(&nat->st.mappings_created);
 	nat_gauge_set(&nat->st.mappings, nat->st.mappings + 1);
 	*mi_out = mi;
 	return MG_NAT_OK;
 }
 
-/* Slow path: a new session for k (limits, mapping, both hash entries, timer, peer list). */
+/* Slow path: a new session for h->key (limits, mapping, both hash entries, timer, peer list).
+ * h carries the keys' hashes; the in-table one only counts if made with the mapping's port. */
 enum mg_nat_result
-nat_session_create(struct mg_nat *nat, const struct nat_okey *k, uint64_t now_ns,
+nat_session_create(struct mg_nat *nat, const struct nat_memo_entry *h, uint64_t now_ns,
 		   struct nat_session **out)
 {
+	const struct nat_okey *k = &h->key;
 	struct nat_session *s;
 	struct nat_ikey ik;
 	enum mg_nat_result r;
@@ -303,19 +302,24 @@ nat_session_create(struct mg_nat *nat, const struct nat_okey *k, uint64_t now_ns
 	r = make_room(nat, k->peer_id, now_ns);
 	if (r != MG_NAT_OK)
 		return r;
-	r = mapping_get(nat, k, now_ns, &mi);
+	r = mapping_get(nat, k, h->msig, now_ns, &mi);
 	if (r != MG_NAT_OK)
 		return r;
 	i = nat->sess_free;
 	s = &nat->sessions[i];
 	nat->sess_free = s->t_next;
+	if (nat->sess_free != NAT_NIL) /* the next create's slot, most likely cold */
+		rte_prefetch0(&nat->sessions[nat->sess_free]);
 	*s = (struct nat_session){ .okey = *k, .public_port = nat->mappings[mi].public_port,
 				   .mapping = mi, .timer_class = NAT_TIMER_UDP };
 	nat->mappings[mi].nsessions++;
 	ikey_of(nat, s, &ik);
 	/* Tables are sized for max_sessions with the extendable bucket table: adds cannot fail. */
-	rte_hash_add_key_data(nat->out_h, &s->okey, (void *)(uintptr_t)i);
-	rte_hash_add_key_data(nat->in_h, &ik, (void *)(uintptr_t)i);
+	rte_hash_add_key_with_hash_data(nat->out_h, &s->okey, h->osig, (void *)(uintptr_t)i);
+	rte_hash_add_key_with_hash_data(nat->in_h, &ik,
+					h->iport == s->public_port ? h->isig :
+					rte_hash_hash(nat->in_h, &ik), (void *)(uintptr_t)i);
+	nat_memo_created(nat, h->osig);
 	list_append(nat, &nat->timers[NAT_TIMER_UDP], i);
 	peer_link(nat, i);
 	nat_count(&nat->st.created);
