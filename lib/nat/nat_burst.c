@@ -33,6 +33,7 @@ nat_memo_reset(struct mg_nat *nat)
 	nat->memo.n = 0;
 	nat->memo.cursor = 0;
 	nat->memo.ncreated = 0;
+	nat->memo.created_bits = 0;
 }
 
 /* Every session created (by whatever path) is recorded until the next bulk lookup; past the
@@ -42,6 +43,7 @@ nat_memo_created(struct mg_nat *nat, hash_sig_t osig)
 {
 	struct nat_memo *mo = &nat->memo;
 
+	mo->created_bits |= 1ULL << (osig % 64);
 	if (mo->ncreated < NAT_MEMO_CREATED_MAX)
 		mo->created[mo->ncreated] = osig;
 	if (mo->ncreated <= NAT_MEMO_CREATED_MAX)
@@ -74,6 +76,8 @@ nat_memo_known_miss(const struct mg_nat *nat, const struct nat_memo_entry *e)
 
 	if (mo->ncreated > NAT_MEMO_CREATED_MAX)
 		return false;
+	if (!(mo->created_bits & (1ULL << (e->osig % 64))))
+		return true;
 	for (uint32_t c = 0; c < mo->ncreated; c++)
 		if (mo->created[c] == e->osig)
 			return false;

@@ -136,6 +136,7 @@ struct nat_memo_entry {
 struct nat_memo {
 	uint32_t n, cursor;
 	uint32_t ncreated;
+	uint64_t created_bits;       /* bit (sig % 64) of every created[] entry: most checks stop here */
 	hash_sig_t created[NAT_MEMO_CREATED_MAX];
 	struct nat_memo_entry e[MG_NAT_BURST_MAX];
 };
