@@ -139,6 +139,10 @@ struct mg_bench_peer_figure {
 	/* lcores = 2: the sum over the lcores of each one's rate / the rate of the same CPU alone
 	 * (the one-lcore line of the same stage and size); 0 on the one-lcore lines */
 	double ratio;
+	/* The same from each lcore's median burst (32 packets / its median cycles): what a shared
+	 * machine's preemptions inside timed bursts do not move. */
+	double mpps_median_lcore[MG_BENCH_PEER_LCORES];
+	double mpps_median, ratio_median;
 	uint64_t fed, done, consumed;  /* done: decrypted or encrypted */
 	uint64_t drops[MG_DP_DROP_MAX];
 };

@@ -274,14 +274,15 @@ peer_line(unsigned i, enum mg_bench_dir *d, enum mg_bench_size *s, unsigned *lco
 /* Two lcores at once against each alone: the sum over the lcores of its rate / the rate of the
  * same CPU alone, so that one CPU busier than the other (a shared machine) does not skew it. */
 static double
-peer_ratio(const struct mg_bench_peer_figure *two, const struct mg_bench_peer_figure *one)
+peer_ratio(const struct mg_bench_peer_figure *two, const double *two_mpps,
+	   const struct mg_bench_peer_figure *one, const double *one_mpps)
 {
 	double sum = 0;
 
 	for (unsigned i = 0; i < MG_BENCH_PEER_LCORES; i++)
 		for (unsigned k = 0; k < MG_BENCH_PEER_LCORES; k++)
-			if (one->cpu[k] == two->cpu[i] && one->mpps_lcore[k] > 0) {
-				sum += two->mpps_lcore[i] / one->mpps_lcore[k];
+			if (one->cpu[k] == two->cpu[i] && one_mpps[k] > 0) {
+				sum += two_mpps[i] / one_mpps[k];
 				break;
 			}
 	return sum;
@@ -325,10 +326,15 @@ single_peer_lines(struct mg_bench_report *r, const struct plan *pl)
 	mg_bench_gw_destroy(g);
 	if (rc != 0)
 		return rc;
-	for (unsigned i = 0; i < n_lines; i++)
-		if (i % PEER_VARIANTS)
-			r->peer[base + i].ratio = peer_ratio(&r->peer[base + i],
-							     &r->peer[base + i - i % PEER_VARIANTS]);
+	for (unsigned i = 0; i < n_lines; i++) {
+		struct mg_bench_peer_figure *f = &r->peer[base + i];
+		const struct mg_bench_peer_figure *one = f - i % PEER_VARIANTS;
+
+		if (i % PEER_VARIANTS == 0)
+			continue;
+		f->ratio = peer_ratio(f, f->mpps_lcore, one, one->mpps_lcore);
+		f->ratio_median = peer_ratio(f, f->mpps_median_lcore, one, one->mpps_median_lcore);
+	}
 	r->n_peer += n_lines;
 	r->peer_rounds = pl->peer_rounds;
 	return 0;

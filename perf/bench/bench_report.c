@@ -97,34 +97,38 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 		return;
 	fprintf(o, "\none peer on 1 and 2 crypto lcores at once, sharing its keypair (mg_dp_decrypt "
 		"of its frames, mg_dp_encrypt of its replies)\n");
-	fprintf(o, "%-7s %-5s %-8s %9s %-24s %-9s %9s %7s %6s\n", "stage", "size", "lcores",
-		"packets", "Mpps per lcore", "cpus", "Mpps", "ratio", "drops");
+	fprintf(o, "%-7s %-5s %-8s %9s %-24s %-5s %7s %7s %-15s %7s %7s %6s\n", "stage", "size",
+		"lcores", "packets", "Mpps per lcore", "cpus", "Mpps", "ratio", "median: lcores",
+		"Mpps", "ratio", "drops");
 	for (unsigned i = 0; i < r->n_peer; i++) {
 		const struct mg_bench_peer_figure *f = &r->peer[i];
-		char per[64], cpus[32];
+		char per[64], med[64], cpus[32];
 		uint64_t drops = 0;
-		size_t a = 0, b = 0;
+		size_t a = 0, b = 0, m = 0;
 
 		for (unsigned k = 0; k < MG_BENCH_PEER_LCORES; k++) {
-			a += (size_t)snprintf(per + a, sizeof(per) - a, "%s%.3f",
-					      k == 0 ? "" : f->lcores > 1 ? " + " : " / ",
+			const char *sep = k == 0 ? "" : f->lcores > 1 ? " + " : " / ";
+			a += (size_t)snprintf(per + a, sizeof(per) - a, "%s%.3f", sep,
 					      f->mpps_lcore[k]);
+			m += (size_t)snprintf(med + m, sizeof(med) - m, "%s%.2f", sep,
+					      f->mpps_median_lcore[k]);
 			b += (size_t)snprintf(cpus + b, sizeof(cpus) - b, "%s%u", k ? "," : "",
 					      f->cpu[k]);
 		}
 		for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
 			drops += f->drops[d];
-		fprintf(o, "%-7s %-5s %u%-7s %9llu %-24s %-9s %9.3f %6.2fx %6llu\n",
+		fprintf(o, "%-7s %-5s %u%-7s %9llu %-24s %-5s %7.3f %6.2fx %-15s %7.3f %6.2fx %6llu\n",
 			peer_stage(f->dir), mg_bench_size_name(f->size), f->lcores,
 			f->own_peers ? " (own)" : f->lcores == 1 ? " (each)" : "",
-			(unsigned long long)f->done, per, cpus, f->mpps, f->ratio,
-			(unsigned long long)drops);
+			(unsigned long long)f->done, per, cpus, f->mpps, f->ratio, med,
+			f->mpps_median, f->ratio_median, (unsigned long long)drops);
 	}
 	fprintf(o, "Mpps per lcore: packets / that lcore's busy (timed) cycles; 1 (each): each "
 		"lcore alone in turn, Mpps their mean; 2: both at once, Mpps their sum. ratio: sum of "
 		"each lcore's rate / its CPU's rate alone (target >= 1.8 for one peer). (own): each "
-		"lcore a peer of its own, nothing shared: the machine's own scaling. Best of %u "
-		"alternating rounds.\n", r->peer_rounds);
+		"lcore a peer of its own, nothing shared: the machine's own scaling. median: the same "
+		"from each lcore's median burst (preemptions do not move it). Best of %u alternating "
+		"rounds.\n", r->peer_rounds);
 }
 
 void
@@ -251,14 +255,15 @@ json_peer(FILE *o, const struct mg_bench_peer_figure *f)
 {
 	fprintf(o, "    {\"direction\": \"%s\", \"stage\": \"%s\", \"size\": \"%s\", "
 		"\"lcores\": %u, \"own_peers\": %s, \"mpps\": %.4f, \"ratio\": %.4f, "
-		"\"per_lcore\": [", mg_bench_dir_name(f->dir), peer_stage(f->dir),
-		mg_bench_size_name(f->size), f->lcores, f->own_peers ? "true" : "false", f->mpps,
-		f->ratio);
+		"\"mpps_median\": %.4f, \"ratio_median\": %.4f, \"per_lcore\": [",
+		mg_bench_dir_name(f->dir), peer_stage(f->dir), mg_bench_size_name(f->size),
+		f->lcores, f->own_peers ? "true" : "false", f->mpps, f->ratio, f->mpps_median,
+		f->ratio_median);
 	for (unsigned k = 0; k < MG_BENCH_PEER_LCORES; k++)
 		fprintf(o, "%s{\"cpu\": %u, \"packets\": %llu, \"busy_cycles\": %llu, "
-			"\"mpps\": %.4f}", k ? ", " : "", f->cpu[k],
+			"\"mpps\": %.4f, \"mpps_median\": %.4f}", k ? ", " : "", f->cpu[k],
 			(unsigned long long)f->packets[k], (unsigned long long)f->busy_cycles[k],
-			f->mpps_lcore[k]);
+			f->mpps_lcore[k], f->mpps_median_lcore[k]);
 	fprintf(o, "], \"fed\": %llu, \"done\": %llu, \"consumed\": %llu, \"drops\": {",
 		(unsigned long long)f->fed, (unsigned long long)f->done,
 		(unsigned long long)f->consumed);
