@@ -83,6 +83,8 @@ struct mg_bench_figure {
 	uint64_t inner_bytes;
 	uint64_t busy_cycles;    /* summed over workers */
 	double cycles_per_pkt;   /* busy cycles / packets (per worker core) */
+	double median_cycles_per_pkt; /* the median timed pass of a full burst / 32 (mean over
+				       * workers): what preemptions do not move */
 	double mpps_per_worker, gbps_per_worker, mpps_total;
 	double floor_ratio;      /* packet rate / the floor's packet rate, same size */
 	unsigned n_stages;       /* 0: stage counters not compiled in */
@@ -100,6 +102,7 @@ struct mg_bench_role_figure {
 	uint64_t drops;          /* drop counters of the role's lcore, every reason */
 	uint64_t consumed;       /* punted or keepalives: ended here without a drop */
 	double cycles_per_pkt;   /* cycles / the line's packets */
+	double median_cycles_per_pkt; /* its median pass / 32 */
 };
 
 /* A pipeline line: the gateway built with datapath = "pipeline", its roles driven one pass at a
@@ -119,6 +122,9 @@ struct mg_bench_pipe_figure {
 	enum mg_bench_role bottleneck[MG_BENCH_PEER_LCORES];
 	double rtc_cycles_per_pkt; /* the run-to-completion line of this run (same dir, size, K,
 				    * one worker); 0 if there is none */
+	double median_cycles_per_pkt;     /* the median burst (all roles' passes) / 32 */
+	double model_median_mpps[MG_BENCH_PEER_LCORES]; /* the model from the roles' medians */
+	double rtc_median_cycles_per_pkt; /* the run-to-completion line's median */
 	struct mg_bench_counts counts; /* summed over the role lcores */
 };
 

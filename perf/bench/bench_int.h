@@ -88,6 +88,19 @@ int mg_bench_build_inner(struct rte_mempool *pool, const struct mg_bench_flow *f
  * port, and its public source port (network order). False if it is not such a frame. */
 bool mg_bench_parse_out(const struct rte_mbuf *m, uint32_t *flow_id, uint16_t *sport_be);
 
+/* Cycle samples, one per timed burst of 32: their median is what preemptions of a shared machine
+ * (milliseconds inside one timed pass) do not move, where the totals do. */
+struct mg_bench_samples {
+	uint32_t *v;
+	uint64_t n, max;
+};
+
+int mg_bench_samples_init(struct mg_bench_samples *s, uint64_t max);
+void mg_bench_samples_add(struct mg_bench_samples *s, uint64_t cycles);
+/* The median sample / MG_BENCH_BURST (sorts the samples); 0 without samples. */
+double mg_bench_samples_median_per_pkt(struct mg_bench_samples *s);
+void mg_bench_samples_free(struct mg_bench_samples *s);
+
 /* A job: one lcore's share of a measurement. It builds bursts of the case's frames (untimed)
  * and hands each to ops->push, which runs the arrangement under test and returns the cycles it
  * timed; bench_run.c has the run-to-completion ops, bench_pipe.c the pipeline's. */
@@ -110,6 +123,7 @@ struct mg_bench_job {
 	struct mg_bench_flows fs;
 	struct mg_wg_crypto *crypto;
 	uint64_t fed, packets, bytes, cycles, rng;
+	struct mg_bench_samples bursts; /* cycles of each timed push of a full burst */
 	unsigned n_stages;
 	const char *stage_names[MG_BENCH_MAX_STAGES];
 	uint64_t stage[MG_BENCH_MAX_STAGES];

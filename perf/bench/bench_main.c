@@ -203,17 +203,17 @@ nat_scale(struct mg_bench_report *r, const struct plan *pl, uint32_t n, unsigned
 }
 
 /* The run-to-completion line of this run a pipeline line compares with: same direction, size
- * and K, one worker, the plain (not NAT-scale) case. */
-static double
-rtc_cycles(const struct mg_bench_report *r, const struct mg_bench_pipe_figure *p)
+ * and K, one worker, the plain (not NAT-scale) case; NULL if there is none. */
+static const struct mg_bench_figure *
+rtc_line(const struct mg_bench_report *r, const struct mg_bench_pipe_figure *p)
 {
 	for (unsigned i = 0; i < r->n_fig; i++) {
 		const struct mg_bench_figure *f = &r->fig[i];
 		if (f->dir == p->dir && f->size == p->size && f->peers == p->peers &&
 		    f->workers == 1)
-			return f->cycles_per_pkt;
+			return f;
 	}
-	return 0;
+	return NULL;
 }
 
 /* Both directions, every size, through the pipeline's roles (one crypto lcore). */
@@ -244,7 +244,10 @@ pipeline_lines(struct mg_bench_report *r, const struct plan *pl)
 					mg_bench_dir_name(d), mg_bench_size_name(s), err);
 				break;
 			}
-			f->rtc_cycles_per_pkt = rtc_cycles(r, f);
+			if (rtc_line(r, f) != NULL) {
+				f->rtc_cycles_per_pkt = rtc_line(r, f)->cycles_per_pkt;
+				f->rtc_median_cycles_per_pkt = rtc_line(r, f)->median_cycles_per_pkt;
+			}
 			r->n_pipe++;
 			fprintf(stderr, ".");
 		}

@@ -8,7 +8,6 @@
  * one-lcore lines run each of the two lcores alone in turn; the control lines give each lcore a
  * peer of its own: what two lcores reach with nothing shared.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -44,8 +43,7 @@ struct peer_job {
 	struct mg_wg_crypto *crypto;
 	struct mg_dp_classified cls[BATCH_BURSTS]; /* encrypt: the packets in cls[].wg_data */
 	uint64_t seq, fed, done, consumed, cycles;
-	uint32_t *burst_cycles;         /* per full burst of 32: the noise-resistant median */
-	uint64_t n_bursts, max_bursts;
+	struct mg_bench_samples bursts; /* per full burst of 32 */
 	struct mg_dp_counters before, after;
 	int rc;
 	char err[96];
@@ -126,8 +124,8 @@ crypto_batch(struct peer_job *j)
 		t1 = rte_rdtsc_precise();
 		j->cycles += t1 - t0;
 		j->done += k;
-		if (d->n == MG_BENCH_BURST && j->n_bursts < j->max_bursts)
-			j->burst_cycles[j->n_bursts++] = (uint32_t)RTE_MIN(t1 - t0, (uint64_t)UINT32_MAX);
+		if (d->n == MG_BENCH_BURST)
+			mg_bench_samples_add(&j->bursts, t1 - t0);
 		rte_pktmbuf_free_bulk(d->m, d->n); /* kept first, dropped and keepalives after */
 	}
 }
@@ -188,23 +186,14 @@ cpu_of(unsigned lcore)
 	return 0;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Mpps from the median burst: a timed burst the kernel preempted (the machine is shared) costs
  * milliseconds and moves the total, never the median. */
 static double
-median_mpps(uint32_t *c, uint64_t n)
+median_mpps(struct mg_bench_samples *b)
 {
-	if (n == 0)
-		return 0;
-	qsort(c, n, sizeof(*c), cmp_u32);
-	return MG_BENCH_BURST * (double)rte_get_tsc_hz() / (double)c[n / 2] / 1e6;
+	double c = mg_bench_samples_median_per_pkt(b);
+
+	return c > 0 ? (double)rte_get_tsc_hz() / c / 1e6 : 0;
 }
 
 /* The two crypto lcores (on different CPUs where there are two). */
@@ -220,19 +209,19 @@ pick_lcores(struct mg_bench_gw *g, struct mg_dp_worker **out)
 }
 
 static void
-summarise(const struct peer_job *jobs, unsigned n, struct mg_bench_peer_figure *f)
+summarise(struct peer_job *jobs, unsigned n, struct mg_bench_peer_figure *f)
 {
 	double hz = (double)rte_get_tsc_hz();
 
 	for (unsigned i = 0; i < n; i++) {
-		const struct peer_job *j = &jobs[i];
+		struct peer_job *j = &jobs[i];
 
 		f->cpu[i] = cpu_of(j->w->lcore);
 		f->packets[i] = j->done;
 		f->busy_cycles[i] = j->cycles;
 		f->mpps_lcore[i] = j->cycles ? (double)j->done * hz / (double)j->cycles / 1e6 : 0;
 		f->mpps += f->mpps_lcore[i];
-		f->mpps_median_lcore[i] = median_mpps(j->burst_cycles, j->n_bursts);
+		f->mpps_median_lcore[i] = median_mpps(&j->bursts);
 		f->mpps_median += f->mpps_median_lcore[i];
 		f->fed += j->fed;
 		f->done += j->done;
@@ -282,10 +271,9 @@ mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_si
 	sh.batches = (packets + BATCH_BURSTS * MG_BENCH_BURST - 1) / (BATCH_BURSTS * MG_BENCH_BURST);
 	for (unsigned i = 0; i < MG_BENCH_PEER_LCORES; i++) {
 		memset(&jobs[i], 0, sizeof(jobs[i]));
-		jobs[i].max_bursts = sh.batches * BATCH_BURSTS;
-		if ((jobs[i].burst_cycles = calloc(jobs[i].max_bursts, sizeof(uint32_t))) == NULL) {
+		if (mg_bench_samples_init(&jobs[i].bursts, sh.batches * BATCH_BURSTS) != 0) {
 			snprintf(err, errlen, "out of memory");
-			free(jobs[0].burst_cycles);
+			mg_bench_samples_free(&jobs[0].bursts);
 			return -1;
 		}
 		jobs[i].g = g;
@@ -311,6 +299,6 @@ mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_si
 		out->mpps_median /= MG_BENCH_PEER_LCORES;
 	}
 	for (unsigned i = 0; i < MG_BENCH_PEER_LCORES; i++)
-		free(jobs[i].burst_cycles);
+		mg_bench_samples_free(&jobs[i].bursts);
 	return rc;
 }

@@ -32,6 +32,7 @@ struct pipe_state {
 	struct rte_ring *in[MG_BENCH_N_ROLES][ROLE_RINGS];
 	struct rte_ring *out[MG_BENCH_N_ROLES][ROLE_RINGS];
 	struct mg_bench_role_figure fig[MG_BENCH_N_ROLES];
+	struct mg_bench_samples passes[MG_BENCH_N_ROLES]; /* cycles of each timed pass */
 	struct mg_dp_counters before[MG_BENCH_N_ROLES], after[MG_BENCH_N_ROLES];
 };
 
@@ -97,6 +98,13 @@ pipe_state_init(struct pipe_state *s, struct mg_bench_gw *g)
 	return 0;
 }
 
+static void
+pipe_state_free(struct pipe_state *s)
+{
+	for (unsigned r = 0; r < MG_BENCH_N_ROLES; r++)
+		mg_bench_samples_free(&s->passes[r]);
+}
+
 /* One pass of role r: timed when `timed`; ring levels give what it took and passed on. */
 static uint64_t
 role_pass(struct pipe_state *s, enum mg_bench_role r, bool timed, unsigned *work)
@@ -114,6 +122,7 @@ role_pass(struct pipe_state *s, enum mg_bench_role r, bool timed, unsigned *work
 		return 0;
 	f->passes++;
 	f->cycles += t1 - t0;
+	mg_bench_samples_add(&s->passes[r], t1 - t0);
 	return t1 - t0;
 }
 
@@ -176,6 +185,7 @@ pipe_begin(struct mg_bench_job *j)
 
 	for (unsigned r = 0; r < MG_BENCH_N_ROLES; r++) {
 		memset(&s->fig[r], 0, sizeof(s->fig[r]));
+		s->passes[r].n = 0; /* the warm-up's passes do not count */
 		s->before[r] = s->role_w[r]->counters;
 	}
 }
@@ -202,7 +212,7 @@ static const struct mg_bench_job_ops pipe_ops = {
 
 /* Per role: drops and what ended there (punts, keepalives), per-packet cycles. */
 static void
-role_totals(struct mg_bench_pipe_figure *f, const struct pipe_state *s)
+role_totals(struct mg_bench_pipe_figure *f, struct pipe_state *s)
 {
 	for (unsigned r = 0; r < MG_BENCH_N_ROLES; r++) {
 		struct mg_bench_counts k = { 0 };
@@ -214,14 +224,15 @@ role_totals(struct mg_bench_pipe_figure *f, const struct pipe_state *s)
 			f->role[r].drops += k.drops[d];
 		f->role[r].consumed = k.punted + k.keepalives + k.handed_off;
 		f->role[r].cycles_per_pkt = (double)s->fig[r].cycles / (double)f->packets;
+		f->role[r].median_cycles_per_pkt = mg_bench_samples_median_per_pkt(&s->passes[r]);
 		f->busy_cycles += s->fig[r].cycles;
 	}
 }
 
 /* The model: one core per role, the crypto role's work shared by c lcores; the slowest sets
- * the rate. */
+ * the rate. From the totals, and from the median passes. */
 static void
-model(struct mg_bench_pipe_figure *f)
+model(struct mg_bench_pipe_figure *f, bool median, double *mpps, enum mg_bench_role *worst_role)
 {
 	double hz = (double)rte_get_tsc_hz();
 
@@ -229,19 +240,22 @@ model(struct mg_bench_pipe_figure *f)
 		double worst = 0;
 
 		for (unsigned r = 0; r < MG_BENCH_N_ROLES; r++) {
-			double cyc = f->role[r].cycles_per_pkt / (r == MG_BENCH_ROLE_CRYPTO ? c : 1);
+			double cyc = median ? f->role[r].median_cycles_per_pkt
+					    : f->role[r].cycles_per_pkt;
+			if (r == MG_BENCH_ROLE_CRYPTO)
+				cyc /= c;
 			if (cyc > worst) {
 				worst = cyc;
-				f->bottleneck[c - 1] = r;
+				if (worst_role != NULL)
+					worst_role[c - 1] = r;
 			}
 		}
-		f->model_mpps[c - 1] = worst > 0 ? hz / worst / 1e6 : 0;
+		mpps[c - 1] = worst > 0 ? hz / worst / 1e6 : 0;
 	}
 }
 
 static void
-summarise(const struct mg_bench_job *j, const struct pipe_state *s,
-	  struct mg_bench_pipe_figure *f)
+summarise(struct mg_bench_job *j, struct pipe_state *s, struct mg_bench_pipe_figure *f)
 {
 	f->packets = j->packets;
 	f->inner_bytes = j->bytes;
@@ -251,7 +265,9 @@ summarise(const struct mg_bench_job *j, const struct pipe_state *s,
 		return;
 	role_totals(f, s);
 	f->cycles_per_pkt = (double)f->busy_cycles / (double)f->packets;
-	model(f);
+	f->median_cycles_per_pkt = mg_bench_samples_median_per_pkt(&j->bursts);
+	model(f, false, f->model_mpps, f->bottleneck);
+	model(f, true, f->model_median_mpps, NULL);
 }
 
 int
@@ -261,14 +277,19 @@ mg_bench_pipe_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
 	static struct pipe_state s; /* one pipeline run at a time */
 	struct mg_bench_job j;
 	struct mg_dp_worker *rx;
+	int rc = 0;
 
 	if (!g->pipeline || pipe_state_init(&s, g) != 0) {
 		snprintf(err, errlen, "not a pipeline gateway, or its rings/roles not found");
 		return -1;
 	}
 	rx = s.role_w[MG_BENCH_ROLE_RX];
-	if (mg_bench_job_init(&j, g, c, rx, 0, 1, &pipe_ops) != 0) {
+	for (unsigned r = 0; r < MG_BENCH_N_ROLES; r++)
+		if (mg_bench_samples_init(&s.passes[r], 2 * (c->packets / MG_BENCH_BURST + 1)) != 0)
+			rc = -1;
+	if (rc != 0 || mg_bench_job_init(&j, g, c, rx, 0, 1, &pipe_ops) != 0) {
 		snprintf(err, errlen, "out of memory");
+		pipe_state_free(&s);
 		return -1;
 	}
 	j.arg = &s;
@@ -282,5 +303,6 @@ mg_bench_pipe_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
 	else
 		snprintf(err, errlen, "%s", j.err);
 	mg_bench_job_fini(&j);
+	pipe_state_free(&s);
 	return j.rc;
 }

@@ -57,17 +57,18 @@ print_pipe(const struct mg_bench_report *r, FILE *o)
 		return;
 	fprintf(o, "\npipeline (datapath = \"pipeline\", %u crypto lcore; roles driven pass by pass "
 		"on one lcore, cycles/packet per role)\n", r->pipe[0].crypto_lcores);
-	fprintf(o, "%-16s %-5s %7s %8s %7s %7s %7s %7s %7s %7s %6s %14s %14s %6s\n", "direction",
-		"size", "peers", "packets", "rx", "crypto", "nat", "tx", "sum", "rtc", "sum/rtc",
-		"model Mpps c=1", "model Mpps c=2", "drops");
+	fprintf(o, "%-16s %-5s %6s %7s %6s %6s %6s %6s %6s %6s %7s %14s %14s | %6s %6s %7s %5s\n",
+		"direction", "size", "peers", "packets", "rx", "crypto", "nat", "tx", "sum", "rtc",
+		"sum/rtc", "model Mpps c=1", "model Mpps c=2", "m.sum", "m.rtc", "m.ratio", "drops");
 	for (unsigned i = 0; i < r->n_pipe; i++) {
 		const struct mg_bench_pipe_figure *f = &r->pipe[i];
 		uint64_t drops = 0;
 
 		for (unsigned k = 0; k < MG_BENCH_N_ROLES; k++)
 			drops += f->role[k].drops;
-		fprintf(o, "%-16s %-5s %7u %8llu %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f %6.2fx "
-			"%7.3f (%-6s %7.3f (%-6s %6llu\n", mg_bench_dir_name(f->dir),
+		fprintf(o, "%-16s %-5s %6u %7llu %6.0f %6.0f %6.0f %6.0f %6.0f %6.0f %6.2fx "
+			"%6.3f (%-7s %6.3f (%-7s | %6.0f %6.0f %6.2fx %5llu\n",
+			mg_bench_dir_name(f->dir),
 			mg_bench_size_name(f->size), f->peers, (unsigned long long)f->packets,
 			f->role[MG_BENCH_ROLE_RX].cycles_per_pkt,
 			f->role[MG_BENCH_ROLE_CRYPTO].cycles_per_pkt,
@@ -76,12 +77,16 @@ print_pipe(const struct mg_bench_report *r, FILE *o)
 			f->rtc_cycles_per_pkt,
 			f->rtc_cycles_per_pkt > 0 ? f->cycles_per_pkt / f->rtc_cycles_per_pkt : 0.0,
 			f->model_mpps[0], role_tag(f->bottleneck[0]), f->model_mpps[1],
-			role_tag(f->bottleneck[1]), (unsigned long long)drops);
+			role_tag(f->bottleneck[1]), f->median_cycles_per_pkt,
+			f->rtc_median_cycles_per_pkt,
+			f->rtc_median_cycles_per_pkt > 0
+				? f->median_cycles_per_pkt / f->rtc_median_cycles_per_pkt : 0.0,
+			(unsigned long long)drops);
 	}
 	fprintf(o, "sum: CPU per packet over all roles (ring hand-offs included); rtc: the "
 		"run-to-completion line above (same run, 1 worker). model: TSC Hz / the slowest "
 		"role (in brackets), crypto shared by c lcores, one core per role; a model, not a "
-		"measured rate.\n");
+		"measured rate. m.*: the same from median bursts (preemptions do not move them).\n");
 }
 
 static const char *
@@ -182,12 +187,13 @@ json_figure(FILE *o, const struct mg_bench_report *r, const struct mg_bench_figu
 	fprintf(o, "    {\"direction\": \"%s\", \"size\": \"%s\", \"peers\": %u, \"active_peers\": %u, "
 		"\"nat_sessions\": %u, \"workers\": %u, \"shared_core\": %s, \"packets\": %llu, "
 		"\"inner_bytes\": %llu, \"busy_cycles\": %llu, \"cycles_per_packet\": %.2f, "
-		"\"mpps_per_worker\": %.4f, \"gbps_per_worker\": %.4f, \"mpps_total\": %.4f, "
+		"\"median_cycles_per_packet\": %.2f, \"mpps_per_worker\": %.4f, \"gbps_per_worker\": %.4f, \"mpps_total\": %.4f, "
 		"\"floor_ratio\": %.4f, \"stage_cycles\": ",
 		mg_bench_dir_name(f->dir), mg_bench_size_name(f->size), f->peers, f->active_peers,
 		f->nat_sessions, f->workers, f->shared_core ? "true" : "false",
 		(unsigned long long)f->packets, (unsigned long long)f->inner_bytes,
-		(unsigned long long)f->busy_cycles, f->cycles_per_pkt, f->mpps_per_worker,
+		(unsigned long long)f->busy_cycles, f->cycles_per_pkt, f->median_cycles_per_pkt,
+		f->mpps_per_worker,
 		f->gbps_per_worker, f->mpps_total, f->floor_ratio);
 	if (f->n_stages == 0) {
 		fprintf(o, "null, ");
@@ -229,20 +235,24 @@ json_pipe(FILE *o, const struct mg_bench_pipe_figure *f)
 	fprintf(o, "    {\"direction\": \"%s\", \"size\": \"%s\", \"peers\": %u, "
 		"\"active_peers\": %u, \"crypto_lcores\": %u, \"packets\": %llu, "
 		"\"inner_bytes\": %llu, \"busy_cycles\": %llu, \"cycles_per_packet\": %.2f, "
-		"\"rtc_cycles_per_packet\": %.2f, \"model_mpps\": [%.4f, %.4f], "
-		"\"bottleneck\": [\"%s\", \"%s\"], \"roles\": {", mg_bench_dir_name(f->dir),
-		mg_bench_size_name(f->size), f->peers, f->active_peers, f->crypto_lcores,
-		(unsigned long long)f->packets, (unsigned long long)f->inner_bytes,
-		(unsigned long long)f->busy_cycles, f->cycles_per_pkt, f->rtc_cycles_per_pkt,
-		f->model_mpps[0], f->model_mpps[1], mg_bench_role_name(f->bottleneck[0]),
-		mg_bench_role_name(f->bottleneck[1]));
+		"\"rtc_cycles_per_packet\": %.2f, \"median_cycles_per_packet\": %.2f, "
+		"\"rtc_median_cycles_per_packet\": %.2f, \"model_mpps\": [%.4f, %.4f], "
+		"\"model_median_mpps\": [%.4f, %.4f], \"bottleneck\": [\"%s\", \"%s\"], "
+		"\"roles\": {", mg_bench_dir_name(f->dir), mg_bench_size_name(f->size), f->peers,
+		f->active_peers, f->crypto_lcores, (unsigned long long)f->packets,
+		(unsigned long long)f->inner_bytes, (unsigned long long)f->busy_cycles,
+		f->cycles_per_pkt, f->rtc_cycles_per_pkt, f->median_cycles_per_pkt,
+		f->rtc_median_cycles_per_pkt, f->model_mpps[0], f->model_mpps[1],
+		f->model_median_mpps[0], f->model_median_mpps[1],
+		mg_bench_role_name(f->bottleneck[0]), mg_bench_role_name(f->bottleneck[1]));
 	for (unsigned r = 0; r < MG_BENCH_N_ROLES; r++) {
 		const struct mg_bench_role_figure *k = &f->role[r];
 		fprintf(o, "%s\"%s\": {\"passes\": %llu, \"cycles\": %llu, "
-			"\"cycles_per_packet\": %.2f, \"in\": %llu, \"out\": %llu, \"drops\": %llu, "
-			"\"consumed\": %llu}", r ? ", " : "", mg_bench_role_name(r),
-			(unsigned long long)k->passes, (unsigned long long)k->cycles,
-			k->cycles_per_pkt, (unsigned long long)k->in, (unsigned long long)k->out,
+			"\"cycles_per_packet\": %.2f, \"median_cycles_per_packet\": %.2f, \"in\": %llu, "
+			"\"out\": %llu, \"drops\": %llu, \"consumed\": %llu}", r ? ", " : "",
+			mg_bench_role_name(r), (unsigned long long)k->passes,
+			(unsigned long long)k->cycles, k->cycles_per_pkt, k->median_cycles_per_pkt,
+			(unsigned long long)k->in, (unsigned long long)k->out,
 			(unsigned long long)k->drops, (unsigned long long)k->consumed);
 	}
 	fprintf(o, "}, ");

@@ -176,8 +176,11 @@ measure(struct mg_bench_job *j)
 			snprintf(j->err, sizeof(j->err), "out of mbufs building frames");
 			return -1;
 		}
-		j->cycles += j->ops->push(j, inbound ? MG_BENCH_INET : MG_BENCH_MESH, pkts, n);
+		uint64_t cyc = j->ops->push(j, inbound ? MG_BENCH_INET : MG_BENCH_MESH, pkts, n);
+		j->cycles += cyc;
 		j->packets += n;
+		if (n == MG_BENCH_BURST)
+			mg_bench_samples_add(&j->bursts, cyc);
 		mg_bench_job_drain_tx(j, false);
 	}
 	j->ops->end(j);
@@ -233,6 +236,7 @@ summarise(struct mg_bench_job *jobs, unsigned n, struct mg_bench_figure *f)
 	double hz = (double)rte_get_tsc_hz();
 
 	for (unsigned w = 0; w < n; w++) {
+		f->median_cycles_per_pkt += mg_bench_samples_median_per_pkt(&jobs[w].bursts) / n;
 		f->packets += jobs[w].packets;
 		f->inner_bytes += jobs[w].bytes;
 		f->busy_cycles += jobs[w].cycles;
@@ -268,6 +272,9 @@ mg_bench_job_init(struct mg_bench_job *j, struct mg_bench_gw *g, const struct mg
 	j->fs = (struct mg_bench_flows){ .worker = idx, .workers = n_jobs, .peers = g->peers,
 					 .active = RTE_MIN(active, owned) };
 	j->fs.n = c->flows ? c->flows / n_jobs : j->fs.active;
+	if (mg_bench_samples_init(&j->bursts, (c->dir == MG_BENCH_NEW_FLOW ? j->fs.n : c->packets) /
+						      MG_BENCH_BURST + 1) != 0)
+		return -1;
 	if (c->dir == MG_BENCH_NEW_FLOW)
 		return 0;
 	j->fs.public_port = calloc(j->fs.n, sizeof(uint16_t));
@@ -279,6 +286,48 @@ mg_bench_job_fini(struct mg_bench_job *j)
 {
 	free(j->fs.public_port);
 	j->fs.public_port = NULL;
+	mg_bench_samples_free(&j->bursts);
+}
+
+int
+mg_bench_samples_init(struct mg_bench_samples *s, uint64_t max)
+{
+	s->n = 0;
+	s->max = max;
+	s->v = calloc(max ? max : 1, sizeof(*s->v));
+	return s->v != NULL ? 0 : -1;
+}
+
+void
+mg_bench_samples_add(struct mg_bench_samples *s, uint64_t cycles)
+{
+	if (s->n < s->max)
+		s->v[s->n++] = (uint32_t)RTE_MIN(cycles, (uint64_t)UINT32_MAX);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double
+mg_bench_samples_median_per_pkt(struct mg_bench_samples *s)
+{
+	if (s->n == 0)
+		return 0;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_u32);
+	return (double)s->v[s->n / 2] / MG_BENCH_BURST;
+}
+
+void
+mg_bench_samples_free(struct mg_bench_samples *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->max = 0;
 }
 
 void
@@ -314,10 +363,11 @@ mg_bench_run(struct mg_bench_gw *g, const struct mg_bench_case *c, struct mg_ben
 			snprintf(err, errlen, "worker %u: %s", w, jobs[w].err);
 			rc = -1;
 		}
-		mg_bench_job_fini(&jobs[w]);
 	}
 	if (rc == 0)
 		summarise(jobs, g->workers, out);
+	for (unsigned w = 0; w < g->workers; w++)
+		mg_bench_job_fini(&jobs[w]);
 	free(jobs);
 	return rc;
 }

@@ -112,7 +112,8 @@ ROLES = ("rx", "crypto", "nat", "tx")
 def check_pipe(c, f, i, tsc_hz):
     where = f"pipeline {i} ({f.get('direction')} {f.get('size')} K={f.get('peers')})"
     for key in ("peers", "active_peers", "crypto_lcores", "packets", "busy_cycles",
-                "cycles_per_packet", "rtc_cycles_per_packet"):
+                "cycles_per_packet", "rtc_cycles_per_packet", "median_cycles_per_packet",
+                "rtc_median_cycles_per_packet"):
         c.positive(f, key, where)
     roles = f.get("roles", {})
     c.expect(set(roles) == set(ROLES), f"{where}: roles {sorted(roles)}")
