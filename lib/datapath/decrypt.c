@@ -1,10 +1,10 @@
 /* The decrypt stage: WireGuard transport data (type 4) from peers.
  *
- * For a burst: look the receiver indices up in the lock-free index table at once, reject replays
- * and expired keys before spending cycles on the AEAD, open the survivors with one IPsec-MB burst
- * submission, then, in packet order and only for packets that authenticated, commit the counter
- * to the replay window, note the peer's endpoint (roaming) and leave the inner packet at the
- * start of the mbuf.
+ * For a burst: look the receiver indices up in the lock-free index table at once (a run of one
+ * index once), reject replays and expired keys before spending cycles on the AEAD, open the
+ * survivors with one IPsec-MB burst submission, then, in packet order and only for packets that
+ * authenticated, commit the counter to the replay window, note the peer's endpoint (roaming) and
+ * leave the inner packet at the start of the mbuf.
  */
 #include <rte_ether.h>
 #include <rte_hash.h>
@@ -130,9 +130,11 @@ finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i, uint6
 {
 	struct rte_mbuf *m = b->m[i];
 	struct mg_dp_keypair *kp = b->kp[i];
+	struct mg_dp_peer *peer = &w->dp->peers[kp->peer_id];
 	uint32_t plain_len = (uint32_t)b->op[i].len;
 
-	note_peer_rx(w, &w->dp->peers[kp->peer_id], kp, b->endpoint[i], plain_len, now, tally);
+	rte_prefetch0(peer->allowed); /* egress checks the source against it next */
+	note_peer_rx(w, peer, kp, b->endpoint[i], plain_len, now, tally);
 	if (plain_len == 0) {
 		MG_DP_COUNT(w, KEEPALIVES_RX, 1);
 		return false;
@@ -193,6 +195,7 @@ queue_open(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp,
 		return false;
 	}
 	rte_prefetch0(&w->dp->peers[kp->peer_id]);
+	rte_prefetch0(RTE_PTR_ADD(&w->dp->peers[kp->peer_id], RTE_CACHE_LINE_SIZE));
 	b->m[i] = m;
 	b->kp[i] = kp;
 	b->endpoint[i] = mg_dp_endpoint_pack(((const struct rte_ipv4_hdr *)ip)->src_addr,
@@ -236,12 +239,31 @@ prefetch_keypairs(void *const *data, uint64_t hits, uint16_t n)
 			rte_prefetch0(&((struct mg_dp_keypair *)data[i])->replay);
 }
 
+/* Receiver indices of a burst, each run of one index looked up once (a burst often carries
+ * several packets of one peer). key_of[c] is candidate c's entry in receivers/keys. */
+struct index_keys {
+	uint16_t n;
+	uint32_t receivers[MG_DP_BURST * 2];
+	const void *keys[MG_DP_BURST * 2];
+	uint8_t key_of[MG_DP_BURST * 2];
+};
+
+static void
+index_keys_add(struct index_keys *k, uint16_t cand, uint32_t receiver)
+{
+	if (k->n == 0 || k->receivers[k->n - 1] != receiver) {
+		k->receivers[k->n] = receiver;
+		k->keys[k->n] = &k->receivers[k->n];
+		k->n++;
+	}
+	k->key_of[cand] = (uint8_t)(k->n - 1);
+}
+
 uint16_t
 mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct mg_dp_split split = { 0 };
-	uint32_t receivers[MG_DP_BURST * 2];
-	const void *keys[MG_DP_BURST * 2];
+	struct mg_dp_split split = { .kept = 0, .n_tail = 0 };
+	struct index_keys k = { .n = 0 };
 	void *data[MG_DP_BURST * 2];
 	struct rte_mbuf *candidates[MG_DP_BURST * 2];
 	struct open_batch batch;
@@ -250,25 +272,28 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 	struct rx_tally tally = { 0 };
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (check_header(w, pkts[i], &receivers[n_cand])) {
-			keys[n_cand] = &receivers[n_cand];
+		uint32_t receiver;
+
+		if (check_header(w, pkts[i], &receiver)) {
+			index_keys_add(&k, n_cand, receiver);
 			candidates[n_cand++] = pkts[i];
 		} else {
 			mg_dp_reject(&split, pkts[i]);
 		}
 	}
-	if (n_cand > 0)
-		rte_hash_lookup_bulk_data(w->dp->index_table, keys, n_cand, &hits, data);
-	prefetch_keypairs(data, hits, n_cand);
+	if (k.n > 0)
+		rte_hash_lookup_bulk_data(w->dp->index_table, k.keys, k.n, &hits, data);
+	prefetch_keypairs(data, hits, k.n);
 
 	batch.n = 0;
 	for (uint16_t i = 0; i < n_cand; i++) {
 		struct rte_mbuf *m = candidates[i];
+		uint8_t key = k.key_of[i];
 
-		if (unlikely(!(hits & (1ULL << i)))) {
+		if (unlikely(!(hits & (1ULL << key)))) {
 			MG_DP_DROP(w, WG_UNKNOWN_INDEX);
 			mg_dp_reject(&split, m);
-		} else if (!queue_open(w, m, data[i], now, &batch)) {
+		} else if (!queue_open(w, m, data[key], now, &batch)) {
 			mg_dp_reject(&split, m);
 		} else if (batch.n == MG_WG_CRYPTO_BURST_MAX) {
 			open_batch_run(w, &batch, now, pkts, &split, &tally);

@@ -39,9 +39,11 @@ uint16_t mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t 
 uint16_t mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 		      struct mg_dp_burst *to_peer);
 
-/* Packets from the internet to our public address: strip Ethernet, validate, NAT in (finds the
- * peer), TTL, MSS clamp. Kept packets carry their peer id and still need encrypting. ICMP
- * "fragmentation needed" for oversized DF packets goes to to_internet, ready to send. */
+/* Packets from the internet to our public address: strip Ethernet, NAT in (finds the peer),
+ * TTL, MSS clamp. Kept packets carry their peer id and still need encrypting. ICMP
+ * "fragmentation needed" for oversized DF packets goes to to_internet, ready to send. Takes
+ * packets as mg_dp_classify put them in `internet`: IPv4 header and L4 header validated (not
+ * parsed again here), the IPv4 header length in m->l3_len. */
 uint16_t mg_dp_ingress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 		       struct mg_dp_burst *to_internet);
 
@@ -60,6 +62,18 @@ unsigned int mg_dp_port_owner(const struct mg_dp *dp, int port);
  * (the control lcore has been asked to resolve it). */
 bool mg_dp_l2_prepend(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,
 		      uint32_t dst_ip_be, uint64_t now);
+
+/* The neighbour a stage found last, reused for the rest of one burst (entries may change between
+ * bursts, never mid-burst as far as one stage is concerned). Start each burst with hop_be = 0. */
+struct mg_dp_l2_cache {
+	uint32_t hop_be;  /* 0: empty */
+	unsigned int port;
+	struct rte_ether_addr mac;
+};
+
+/* mg_dp_l2_prepend through the cache: a packet to the cached next hop skips the table. */
+bool mg_dp_l2_prepend_cached(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,
+			     uint32_t dst_ip_be, uint64_t now, struct mg_dp_l2_cache *c);
 
 /* An ICMP error from our public address quoting quote[0..quote_len), in a new mbuf from the
  * worker's pool (counted); NULL when the pool is empty or the packet must not be answered. */

@@ -146,7 +146,7 @@ check_inner(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_pkt_ipv4_info 
 /* After NAT out: TTL, MSS clamp, Ethernet header for the internet port. */
 static bool
 finish_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ipv4_info *info,
-	   uint64_t now)
+	   uint64_t now, struct mg_dp_l2_cache *l2c)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	unsigned int port = w->dp->internet_port;
@@ -156,8 +156,9 @@ finish_out(struct mg_dp_worker *w, struct rte_mbuf *m, const struct mg_pkt_ipv4_
 		mg_pkt_tcp_clamp_mss((struct rte_tcp_hdr *)((uint8_t *)ip + info->hdr_len),
 				     info->l4_len, w->dp->tunnel_mtu - IPV4_TCP_HEADERS);
 	MG_DP_COUNT(w, NAT_OUT, 1);
-	if (unlikely(!mg_dp_l2_prepend(w, port, m,
-				       mg_dp_next_hop(&w->dp->ports[port], ip->dst_addr), now)))
+	if (unlikely(!mg_dp_l2_prepend_cached(w, port, m,
+					      mg_dp_next_hop(&w->dp->ports[port], ip->dst_addr),
+					      now, l2c)))
 		return false;
 	m->port = port;
 	return true;
@@ -194,6 +195,7 @@ mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_
 	struct rte_ipv4_hdr *ips[MG_DP_BURST * 2];
 	uint32_t peer_ids[MG_DP_BURST * 2], lens[MG_DP_BURST * 2];
 	enum mg_nat_result res[MG_DP_BURST * 2];
+	struct mg_dp_l2_cache l2c = { .hop_be = 0 };
 	uint16_t k = 0;
 	bool created = false;
 
@@ -212,7 +214,7 @@ mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_
 		mg_nat_out_lookup_burst(w->nat, peer_ids, ips, lens, k, now, res);
 	for (uint16_t i = 0; i < k; i++) {
 		if (translate_out(w, ok[i], &info[i], res[i], &created, now, to_peer) &&
-		    finish_out(w, ok[i], &info[i], now))
+		    finish_out(w, ok[i], &info[i], now, &l2c))
 			mg_dp_keep(pkts, &split, ok[i]);
 		else
 			mg_dp_reject(&split, ok[i]);

@@ -77,9 +77,16 @@ tally_add(struct tx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
 	t->bytes += bytes;
 }
 
+/* What encrypt_one carries from one packet of a burst to the next. */
+struct encrypt_ctx {
+	struct tx_tally tally;
+	struct mg_dp_l2_cache l2;
+};
+
 static bool
-encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct tx_tally *tally)
+encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, void *arg)
 {
+	struct encrypt_ctx *ctx = arg;
 	struct mg_dp *dp = w->dp;
 	uint32_t peer_id = mg_dp_mbuf_peer(m);
 	struct mg_dp_peer *peer = &dp->peers[peer_id];
@@ -126,14 +133,15 @@ encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct tx_
 	hdr->receiver = rte_cpu_to_le_32(kp->remote_index);
 	hdr->counter = rte_cpu_to_le_64(counter);
 
-	if (unlikely(!mg_dp_l2_prepend(w, dp->mesh_port, m,
-				       mg_dp_next_hop(port, mg_dp_endpoint_ip(ep)), now)))
+	if (unlikely(!mg_dp_l2_prepend_cached(w, dp->mesh_port, m,
+					      mg_dp_next_hop(port, mg_dp_endpoint_ip(ep)), now,
+					      &ctx->l2)))
 		return false;
 	m->port = dp->mesh_port;
 	__atomic_store_n(&peer->last_tx_ns, now, __ATOMIC_RELAXED);
 	if (len != 0)
 		__atomic_store_n(&peer->last_tx_data_ns, now, __ATOMIC_RELAXED);
-	tally_add(tally, peer, len);
+	tally_add(&ctx->tally, peer, len);
 	MG_DP_COUNT(w, ENCRYPTED, 1);
 	MG_DP_COUNT(w, ENCRYPTED_BYTES, len);
 	return true;
@@ -142,15 +150,9 @@ encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct tx_
 uint16_t
 mg_dp_encrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct mg_dp_split split = { 0 };
-	struct tx_tally tally = { 0 };
+	struct encrypt_ctx ctx = { .tally = { 0 }, .l2 = { .hop_be = 0 } };
+	uint16_t kept = mg_dp_filter(w, pkts, n, now, &ctx, encrypt_one);
 
-	for (uint16_t i = 0; i < n; i++) {
-		if (encrypt_one(w, pkts[i], now, &tally))
-			mg_dp_keep(pkts, &split, pkts[i]);
-		else
-			mg_dp_reject(&split, pkts[i]);
-	}
-	tally_flush(&tally);
-	return mg_dp_split_finish(pkts, &split);
+	tally_flush(&ctx.tally);
+	return kept;
 }

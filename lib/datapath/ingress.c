@@ -57,9 +57,23 @@ too_big(struct mg_dp_worker *w, struct rte_ipv4_hdr *ip, const struct mg_pkt_ipv
 	return false;
 }
 
+/* The fields ingress needs of a header mg_dp_classify has validated already (checksum, lengths,
+ * not a fragment, the L4 header within the packet): read, not parsed a second time. */
+static void
+classified_info(const struct rte_ipv4_hdr *ip, uint16_t hdr_len, struct mg_pkt_ipv4_info *info)
+{
+	info->hdr_len = hdr_len;
+	info->total_len = rte_be_to_cpu_16(ip->total_length);
+	info->l4_len = info->total_len - hdr_len;
+	info->frag_off = rte_be_to_cpu_16(ip->fragment_offset);
+	info->proto = ip->next_proto_id;
+	info->ttl = ip->time_to_live;
+	info->tcp_flags = info->proto == IPPROTO_TCP ?
+		((const struct rte_tcp_hdr *)((const uint8_t *)ip + hdr_len))->tcp_flags : 0;
+}
+
 static bool
-ingress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now,
-	    struct mg_dp_burst *to_internet)
+ingress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, void *to_internet)
 {
 	struct rte_ipv4_hdr *ip;
 	struct mg_pkt_ipv4_info info;
@@ -68,11 +82,7 @@ ingress_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now,
 
 	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
 	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	if (mg_pkt_ipv4_parse((const uint8_t *)ip, rte_pktmbuf_data_len(m), &info) !=
-	    MG_PKT_VERDICT_OK) {
-		MG_DP_DROP(w, BAD_OUTER_IP);
-		return false;
-	}
+	classified_info(ip, m->l3_len, &info);
 	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - info.total_len); /* Ethernet padding */
 	if (unlikely(info.ttl <= 1)) {
 		MG_DP_DROP(w, TTL_EXPIRED);
@@ -101,13 +111,5 @@ uint16_t
 mg_dp_ingress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 	      struct mg_dp_burst *to_internet)
 {
-	struct mg_dp_split split = { 0 };
-
-	for (uint16_t i = 0; i < n; i++) {
-		if (ingress_one(w, pkts[i], now, to_internet))
-			mg_dp_keep(pkts, &split, pkts[i]);
-		else
-			mg_dp_reject(&split, pkts[i]);
-	}
-	return mg_dp_split_finish(pkts, &split);
+	return mg_dp_filter(w, pkts, n, now, to_internet, ingress_one);
 }

@@ -1,7 +1,9 @@
 /* Link-layer output: next-hop choice and the Ethernet header.
  * A missing neighbour entry drops the packet (counted) and asks the control lcore to resolve it
  * (the same address at most once per 100 ms per worker; the control lcore also rate-limits its
- * ARP requests per entry); the next packets then find it. */
+ * ARP requests per entry); the next packets then find it. A stage can keep the last neighbour it
+ * found for the rest of its burst (struct mg_dp_l2_cache), so a burst to one next hop, the
+ * usual case on the internet side, looks the table up once. */
 #include <rte_ether.h>
 #include <rte_ring.h>
 
@@ -30,27 +32,45 @@ ask_resolve(struct mg_dp_worker *w, unsigned int port, uint32_t ip_be, uint64_t 
 	rte_ring_enqueue_elem(w->event_ring, &ev, sizeof(ev));
 }
 
-bool
-mg_dp_l2_prepend(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m, uint32_t hop_be,
-		 uint64_t now)
+static bool
+write_eth(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,
+	  const struct rte_ether_addr *dst)
 {
-	const struct mg_dp_port *p = &w->dp->ports[port];
-	struct rte_ether_hdr *eth;
-	struct rte_ether_addr dst;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
 
-	if (unlikely(hop_be == 0 || !mg_neigh_lookup(w->dp->neigh, port, hop_be, &dst))) {
-		MG_DP_DROP(w, NO_NEIGHBOUR);
-		if (hop_be != 0)
-			ask_resolve(w, port, hop_be, now);
-		return false;
-	}
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
 	if (unlikely(eth == NULL)) {
 		MG_DP_DROP(w, TOO_BIG);
 		return false;
 	}
-	eth->dst_addr = dst;
-	eth->src_addr = p->mac;
+	eth->dst_addr = *dst;
+	eth->src_addr = w->dp->ports[port].mac;
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	return true;
+}
+
+bool
+mg_dp_l2_prepend_cached(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,
+			uint32_t hop_be, uint64_t now, struct mg_dp_l2_cache *c)
+{
+	if (likely(hop_be != 0 && hop_be == c->hop_be && port == c->port))
+		return write_eth(w, port, m, &c->mac);
+	if (unlikely(hop_be == 0 || !mg_neigh_lookup(w->dp->neigh, port, hop_be, &c->mac))) {
+		MG_DP_DROP(w, NO_NEIGHBOUR);
+		if (hop_be != 0)
+			ask_resolve(w, port, hop_be, now);
+		c->hop_be = 0;
+		return false;
+	}
+	c->hop_be = hop_be;
+	c->port = port;
+	return write_eth(w, port, m, &c->mac);
+}
+
+bool
+mg_dp_l2_prepend(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m, uint32_t hop_be,
+		 uint64_t now)
+{
+	struct mg_dp_l2_cache c = { .hop_be = 0 };
+
+	return mg_dp_l2_prepend_cached(w, port, m, hop_be, now, &c);
 }

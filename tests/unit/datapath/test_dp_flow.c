@@ -283,6 +283,56 @@ test_no_neighbour_resolves(void)
 	dpt_teardown(&env);
 }
 
+/* The same in one burst (the output stage keeps the neighbour it found for the rest of a
+ * burst): every packet without a neighbour is counted and resolution asked once; once the entry
+ * exists, every packet of the next burst leaves with its MAC. */
+static void
+test_no_neighbour_burst(void)
+{
+	enum { N = 3 };
+	const uint32_t new_ep = RTE_IPV4(198, 51, 100, 21);
+	const struct rte_ether_addr new_mac = { { 0x02, 0, 0, 0, 0x01, 0x21 } };
+	uint8_t inner[256], back[256], plain[DPT_MAX_PKT];
+	uint32_t len, blen, plen;
+	struct mg_dp_event ev = { 0 };
+	struct mg_neigh_entry *n;
+	uint16_t mapped;
+
+	dpt_setup(&env, true);
+	len = dpt_build_udp(inner, DPT_CLIENT_INNER, CLIENT_SPORT, DPT_REMOTE_IP,
+			    REMOTE_UDP_PORT, 64, request, sizeof(request));
+	mapped = send_from(new_ep, DPT_CLIENT_EP_PORT, &new_mac, inner, len);
+	blen = dpt_build_udp(back, DPT_REMOTE_IP, REMOTE_UDP_PORT, DPT_INET_IP, mapped, 64, reply,
+			     sizeof(reply));
+	for (int i = 0; i < N; i++)
+		dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
+	dpt_run(&env);
+	CU_ASSERT_EQUAL(dpt_drain(), 0);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_NO_NEIGHBOUR), N);
+	CU_ASSERT_EQUAL(rte_ring_count(env.w->event_ring), 1);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue_elem(env.w->event_ring, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.value, rte_cpu_to_be_32(new_ep));
+
+	n = mg_neigh_get(env.dp->neigh, DPT_MESH, rte_cpu_to_be_32(new_ep));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	mg_neigh_set_mac(n, &new_mac, mg_dp_now_ns());
+	for (int i = 0; i < N; i++)
+		dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
+	dpt_run(&env);
+	struct rte_mbuf *out[N + 1];
+	unsigned got = dpt_collect(DPT_MESH, out, N + 1);
+
+	CU_ASSERT_EQUAL_FATAL(got, N);
+	for (unsigned i = 0; i < got; i++) {
+		CU_ASSERT(dpt_open_reply(&env, out[i], new_ep, DPT_CLIENT_EP_PORT, &new_mac, plain,
+					 &plen, NULL));
+		rte_pktmbuf_free(out[i]);
+	}
+	CU_ASSERT_EQUAL(dpt_drain(), 0);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_NO_NEIGHBOUR), 0);
+	dpt_teardown(&env);
+}
+
 /* Ping through the gateway (the echo identifier is translated like a port, RFC 5508), and an
  * ICMP error from the internet about a translated UDP flow reaches the client translated back. */
 static void
@@ -362,6 +412,8 @@ main(int argc, char **argv)
 		{ "TCP SYN MSS clamped to tunnel MTU - 40, both ways", test_tcp_mss_clamped },
 		{ "authenticated packet from a new endpoint roams the peer", test_endpoint_roaming },
 		{ "missing neighbour: dropped, resolution asked, then sent", test_no_neighbour_resolves },
+		{ "missing neighbour for a whole burst: each counted, asked once, then all sent",
+		  test_no_neighbour_burst },
 		{ "ICMP echo round trip; ICMP error from the internet back to the client",
 		  test_icmp_echo_and_error },
 	};
