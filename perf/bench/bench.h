@@ -229,10 +229,10 @@ int mg_bench_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
 int mg_bench_pipe_run(struct mg_bench_gw *g, const struct mg_bench_case *c,
 		      struct mg_bench_pipe_figure *out, char *err, size_t errlen);
 
-/* One peer (peer 0 of a pipeline gateway with >= `lcores` crypto lcores) decrypted (dir mesh to
- * internet) or encrypted (internet to mesh; its keypair must be confirmed already, by a decrypt
- * run) on `lcores` crypto lcores at once, about `packets` per lcore; with own_peers lcore i
- * takes peer i instead. 0, or -1 with err. */
+/* One peer (peer 0 of a pipeline gateway with 2 crypto lcores and >= 2 peers) decrypted (dir
+ * mesh to internet) or encrypted (internet to mesh; the keypair must be confirmed already, by a
+ * decrypt run) on the two crypto lcores: lcores = 2 at once, lcores = 1 each alone in turn;
+ * about `packets` per lcore. With own_peers lcore i takes peer i instead. 0, or -1 with err. */
 int mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_bench_size size,
 		      unsigned lcores, bool own_peers, uint64_t packets,
 		      struct mg_bench_peer_figure *out, char *err, size_t errlen);
