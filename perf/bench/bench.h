@@ -164,6 +164,12 @@ struct mg_bench_handshakes {
 	uint64_t completed;
 	double responder_cycles;   /* per handshake: what the control lcore does */
 	double per_second;         /* at the TSC rate, responder side only */
+	/* The handshake's floor, measured in the same run: libsodium's X25519 alone. A responder
+	 * does three variable-base multiplications (es, ee, se; ss is precomputed per peer) and one
+	 * fixed-base one (its ephemeral key). */
+	double x25519_cycles;      /* crypto_scalarmult */
+	double x25519_base_cycles; /* crypto_scalarmult_base */
+	double floor_cycles;       /* 3 x25519 + 1 x25519_base */
 };
 
 struct mg_bench_memory {

@@ -35,6 +35,11 @@ print_head(const struct mg_bench_report *r, FILE *o)
 	fprintf(o, "\nhandshakes (responder, one control lcore): %llu done, %.0f cycles each, "
 		"%.0f /s\n", (unsigned long long)r->hs.completed, r->hs.responder_cycles,
 		r->hs.per_second);
+	fprintf(o, "  floor: X25519 %.0f cycles, X25519 base %.0f; 3 + 1 of them = %.0f cycles = "
+		"%.0f /s; handshakes at %.0f%% of it\n", r->hs.x25519_cycles,
+		r->hs.x25519_base_cycles, r->hs.floor_cycles,
+		(double)r->tsc_hz / r->hs.floor_cycles,
+		100.0 * r->hs.floor_cycles / r->hs.responder_cycles);
 	fprintf(o, "memory: %.0f B per peer, %.0f B per NAT session (EAL heap growth; NAT declares "
 		"%llu B)\n\n", r->mem.bytes_per_peer, r->mem.bytes_per_session,
 		(unsigned long long)r->mem.nat_declared_per_session);
@@ -222,8 +227,10 @@ json_head(FILE *o, const struct mg_bench_report *r)
 			"\"open_cycles_per_packet\": %.2f}", s ? ", " : "", mg_bench_size_name(s),
 			r->floor.seal_cycles_per_pkt[s], r->floor.open_cycles_per_pkt[s]);
 	fprintf(o, "],\n  \"handshakes\": {\"completed\": %llu, \"responder_cycles\": %.1f, "
-		"\"per_second\": %.1f},\n", (unsigned long long)r->hs.completed,
-		r->hs.responder_cycles, r->hs.per_second);
+		"\"per_second\": %.1f, \"x25519_cycles\": %.1f, \"x25519_base_cycles\": %.1f, "
+		"\"floor_cycles\": %.1f},\n", (unsigned long long)r->hs.completed,
+		r->hs.responder_cycles, r->hs.per_second, r->hs.x25519_cycles,
+		r->hs.x25519_base_cycles, r->hs.floor_cycles);
 	fprintf(o, "  \"memory\": {\"bytes_per_peer\": %.1f, \"bytes_per_session\": %.1f, "
 		"\"nat_declared_per_session\": %llu},\n", r->mem.bytes_per_peer,
 		r->mem.bytes_per_session, (unsigned long long)r->mem.nat_declared_per_session);
