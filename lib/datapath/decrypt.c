@@ -49,18 +49,19 @@ signal_confirm(struct mg_dp_worker *w, struct mg_dp_keypair *kp)
 
 /* A peer's received packets and bytes over a run of its packets in the burst, added with one
  * atomic each when the peer changes or the burst ends rather than two per packet (other lcores
- * may count the same peer, so the adds stay atomic). */
+ * may count the same peer, so the adds stay atomic unless this lcore is the only writer). */
 struct rx_tally {
 	struct mg_dp_peer *peer;
 	uint64_t packets, bytes;
+	bool single_writer;  /* mg_dp_single_writer(): no locked adds */
 };
 
 static void
 tally_flush(struct rx_tally *t)
 {
 	if (t->packets != 0) {
-		__atomic_fetch_add(&t->peer->rx_packets, t->packets, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&t->peer->rx_bytes, t->bytes, __ATOMIC_RELAXED);
+		mg_dp_counter_add(&t->peer->rx_packets, t->packets, t->single_writer);
+		mg_dp_counter_add(&t->peer->rx_bytes, t->bytes, t->single_writer);
 	}
 	t->packets = t->bytes = 0;
 }
@@ -157,7 +158,7 @@ open_batch_run(struct mg_dp_worker *w, struct open_batch *b, uint64_t now,
 	if (b->n == 0)
 		return;
 	ok = mg_wg_data_open_burst(w->crypto, b->op, b->n);
-	fresh = commit_replay(b, ok, w->dp->n_workers > 1);
+	fresh = commit_replay(b, ok, !tally->single_writer);
 	for (unsigned i = 0; i < b->n; i++) {
 		bool keep = false;
 
@@ -269,7 +270,7 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 	struct open_batch batch;
 	uint16_t n_cand = 0;
 	uint64_t hits = 0;
-	struct rx_tally tally = { 0 };
+	struct rx_tally tally = { .single_writer = mg_dp_single_writer(w) };
 
 	for (uint16_t i = 0; i < n; i++) {
 		uint32_t receiver;

@@ -83,6 +83,26 @@ mg_dp_filter(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_
 	return mg_dp_split_finish(pkts, &s);
 }
 
+/* True when this lcore is the only data-plane lcore (run-to-completion with one worker): per-peer
+ * and per-keypair state that workers write then has a single writer, and needs neither a lock
+ * nor a locked add. Other lcores (control, telemetry) only read it. */
+static inline bool
+mg_dp_single_writer(const struct mg_dp_worker *w)
+{
+	return w->role == MG_DP_ROLE_RUN_TO_COMPLETION && w->dp->n_workers == 1;
+}
+
+/* Add v to a counter other lcores read: a locked add when several lcores write it, else a plain
+ * (relaxed, untorn) load and store. */
+static inline void
+mg_dp_counter_add(uint64_t *c, uint64_t v, bool single_writer)
+{
+	if (single_writer)
+		__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(c, v, __ATOMIC_RELAXED);
+}
+
 /* Peer id travels with an mbuf between stages in the application-owned hash field. */
 static inline uint32_t
 mg_dp_mbuf_peer(const struct rte_mbuf *m)

@@ -1,6 +1,7 @@
 /* The encrypt stage: inner packets (or empty keepalives) for a peer become WireGuard transport
- * data on the mesh port. The send counter is taken atomically per packet, so any number of
- * workers can send for one peer; padding follows WireGuard (to a multiple of 16, within the MTU).
+ * data on the mesh port. The send counter is taken atomically per packet (a plain increment when
+ * one lcore is the whole data plane), so any number of workers can send for one peer; padding
+ * follows WireGuard (to a multiple of 16, within the MTU).
  */
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -54,14 +55,15 @@ padded_len(uint32_t len, uint32_t mtu)
 struct tx_tally {
 	struct mg_dp_peer *peer;
 	uint64_t packets, bytes;
+	bool single_writer;  /* mg_dp_single_writer(): no locked adds */
 };
 
 static void
 tally_flush(struct tx_tally *t)
 {
 	if (t->packets != 0) {
-		__atomic_fetch_add(&t->peer->tx_packets, t->packets, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&t->peer->tx_bytes, t->bytes, __ATOMIC_RELAXED);
+		mg_dp_counter_add(&t->peer->tx_packets, t->packets, t->single_writer);
+		mg_dp_counter_add(&t->peer->tx_bytes, t->bytes, t->single_writer);
 	}
 	t->packets = t->bytes = 0;
 }
@@ -75,6 +77,19 @@ tally_add(struct tx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
 	}
 	t->packets++;
 	t->bytes += bytes;
+}
+
+/* The keypair's next send counter; a locked add only when other lcores may send with it. */
+static uint64_t
+next_counter(struct mg_dp_keypair *kp, bool single_writer)
+{
+	uint64_t c;
+
+	if (!single_writer)
+		return __atomic_fetch_add(&kp->send_counter, 1, __ATOMIC_RELAXED);
+	c = __atomic_load_n(&kp->send_counter, __ATOMIC_RELAXED);
+	__atomic_store_n(&kp->send_counter, c + 1, __ATOMIC_RELAXED);
+	return c;
 }
 
 /* What encrypt_one carries from one packet of a burst to the next. */
@@ -112,7 +127,7 @@ encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, void *arg)
 	}
 	body = rte_pktmbuf_mtod(m, uint8_t *);
 	memset(body + len, 0, plen - len);
-	counter = __atomic_fetch_add(&kp->send_counter, 1, __ATOMIC_RELAXED);
+	counter = next_counter(kp, ctx->tally.single_writer);
 	if (unlikely(counter >= MG_WG_REJECT_AFTER_MESSAGES)) {
 		MG_DP_DROP(w, WG_KEY_EXPIRED);
 		return false;
@@ -150,7 +165,8 @@ encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, void *arg)
 uint16_t
 mg_dp_encrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct encrypt_ctx ctx = { .tally = { 0 }, .l2 = { .hop_be = 0 } };
+	struct encrypt_ctx ctx = { .tally = { .single_writer = mg_dp_single_writer(w) },
+				   .l2 = { .hop_be = 0 } };
 	uint16_t kept = mg_dp_filter(w, pkts, n, now, &ctx, encrypt_one);
 
 	tally_flush(&ctx.tally);
