@@ -123,8 +123,8 @@ commit_replay(const struct open_batch *b, uint32_t ok, bool shared)
 	return fresh;
 }
 
-/* An authenticated, fresh packet: peer bookkeeping, then strip the outer headers and padding
- * room so the inner packet starts the mbuf. Returns false for a keepalive (consumed). */
+/* An authenticated, fresh packet: peer bookkeeping, then strip the outer headers and the tag so
+ * the inner packet starts the mbuf. Returns false for a keepalive (consumed). */
 static bool
 finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i, uint64_t now,
 	   struct rx_tally *tally)
