@@ -59,7 +59,8 @@ cap_pid=$MG_LAST_PID
 mg_wait_gone "$cap_pid" 26 || mg_fail "tcpdump did not end"
 replay_to=$(ip netns exec "$MG_NS_R" tcpdump -n -r "$MG_TMP/n2.pcap" 2>/dev/null |
 	sed -n 's/.* > \(198\.51\.100\.[0-9]*\)\.[0-9]*: UDP.*/\1/p' | head -n1)
-[ -n "$replay_to" ] || mg_fail "no control datagram of node 2 captured in 25 s: $(cat "$MG_TMP/cap.log")"
+[ -n "$replay_to" ] || mg_fail "no control datagram of node 2 captured in 25 s: $(cat "$MG_TMP/cap.log");" \
+	"node 2 mesh: $(mgm_ctl 2 mesh 2>&1 | tr -d '\n'); node 2 stats: $(mgm_ctl 2 stats 2>&1 | tr -d '\n')"
 replay_node=${replay_to##*.}
 [ "$replay_node" = 1 ] || [ "$replay_node" = 3 ] || mg_fail "node 2 sent to $replay_to, not a node"
 
