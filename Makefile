@@ -34,12 +34,14 @@ compare: build
 
 # Data-plane benchmark (perf/bench): its own build with per-stage cycle counters compiled in;
 # prints the tables and writes perf/results/last.{txt,json} (reference.* is the committed run).
+# On 2 MiB hugepages when the machine can give them (root), else on 4 KiB pages; MG_BENCH_HUGE=0
+# forces the latter.
 BENCH_BUILD ?= build-bench
 bench: deps
 	test -f $(BENCH_BUILD)/build.ninja || meson setup $(BENCH_BUILD) -Dstage_cycles=true $(MESON_OPTS)
 	meson configure $(BENCH_BUILD) -Dstage_cycles=true
 	ninja -C $(BENCH_BUILD) perf/mg_bench
-	$(BENCH_BUILD)/perf/mg_bench --json perf/results/last.json | tee perf/results/last.txt
+	bash perf/bench/run_bench.sh $(BENCH_BUILD)/perf/mg_bench perf/results
 
 clean:
 	rm -rf $(BUILD)

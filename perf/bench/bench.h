@@ -58,6 +58,7 @@ struct mg_bench_opts {
 	const char *json_path;   /* NULL: no JSON file */
 	unsigned max_workers;    /* 0: every CPU but the main one, at least 2 */
 	const char *only;        /* NULL, "pipeline" or "single_peer": just those lines */
+	const char *huge_dir;    /* NULL: --no-huge; else a hugetlbfs mount for the EAL heap */
 };
 
 /* Counter deltas of one measurement, summed over its workers (from struct mg_dp_counters). */
@@ -186,6 +187,7 @@ struct mg_bench_report {
 	char dpdk_version[64];
 	char ipsecmb_version[32];
 	char note[MG_BENCH_NOTE_LEN];   /* how lcores map onto CPUs */
+	char pages[MG_BENCH_NOTE_LEN];  /* what backs the EAL heap: hugepages or 4 KiB pages */
 	unsigned n_stages;
 	const char *stage_names[MG_BENCH_MAX_STAGES];
 	struct mg_bench_floor floor;

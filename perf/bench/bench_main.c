@@ -2,7 +2,11 @@
  * are), and the plan of runs: the floor, handshakes, memory, then peers x sizes x directions on
  * one worker, NAT table sizes (new flows, then established flows at random), and more workers.
  *
- *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer]
+ *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer] [--huge-dir DIR]
+ *
+ * Without --huge-dir the EAL heap is anonymous 4 KiB pages (--no-huge): runs anywhere, but every
+ * large table costs TLB misses a production gateway on hugepages does not pay. With it, the heap
+ * comes from the hugetlbfs mounted at DIR (perf/bench/run_bench.sh sets one up for `make bench`).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -60,12 +64,25 @@ static const struct plan quick_plan = {
 static unsigned n_cpus;
 
 static int
-eal_init(const char *prog, const struct plan *pl, unsigned n_lcores, struct mg_bench_report *r)
+eal_init(const char *prog, const struct plan *pl, unsigned n_lcores, const char *huge_dir,
+	 struct mg_bench_report *r)
 {
 	char mem[16], prefix[48], lcores[256];
 	char *argv[] = { (char *)prog, "--no-huge", "--no-pci", "--no-shconf", prefix, "-m", mem,
-			 "--lcores", lcores, "--no-telemetry", "--log-level=error" };
+			 "--lcores", lcores, "--no-telemetry", "--log-level=error", NULL };
+	int argc = (int)RTE_DIM(argv) - 1;
 	size_t off;
+
+	if (huge_dir != NULL) {
+		argv[1] = "--huge-dir";
+		memmove(&argv[3], &argv[2], (size_t)(argc - 2) * sizeof(argv[0]));
+		argv[2] = (char *)huge_dir;
+		argc++;
+		snprintf(r->pages, sizeof(r->pages), "hugepages (hugetlbfs at %s)", huge_dir);
+	} else {
+		snprintf(r->pages, sizeof(r->pages), "4 KiB pages (--no-huge; large tables pay TLB "
+			 "misses a gateway on hugepages does not)");
+	}
 
 	snprintf(mem, sizeof(mem), "%u", pl->eal_mb);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mgbench%d", (int)getpid());
@@ -75,7 +92,7 @@ eal_init(const char *prog, const struct plan *pl, unsigned n_lcores, struct mg_b
 		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, ",%u@%u", w, w % n_cpus);
 	snprintf(r->note, sizeof(r->note), "%s (lcore@cpu; main lcore 0 sleeps while workers "
 		 "run, so a worker on CPU 0 shares it only with a sleeping thread)", lcores);
-	return rte_eal_init((int)RTE_DIM(argv), argv);
+	return rte_eal_init(argc, argv);
 }
 
 static void
@@ -377,7 +394,7 @@ static int
 usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N] "
-		"[--only pipeline|single_peer]\n", prog);
+		"[--only pipeline|single_peer] [--huge-dir DIR]\n", prog);
 	return 2;
 }
 
@@ -388,6 +405,7 @@ main(int argc, char **argv)
 					      { "json", required_argument, NULL, 'j' },
 					      { "workers", required_argument, NULL, 'w' },
 					      { "only", required_argument, NULL, 'o' },
+					      { "huge-dir", required_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	static struct mg_bench_report r;
 	struct mg_bench_opts o = { 0 };
@@ -403,6 +421,8 @@ main(int argc, char **argv)
 		else if (c == 'o' && (strcmp(optarg, "pipeline") == 0 ||
 				      strcmp(optarg, "single_peer") == 0))
 			o.only = optarg;
+		else if (c == 'h')
+			o.huge_dir = optarg;
 		else
 			return usage(argv[0]);
 	}
@@ -413,7 +433,7 @@ main(int argc, char **argv)
 		o.max_workers = MG_BENCH_MAX_WORKERS;
 	const struct plan *pl = o.quick ? &quick_plan : &full_plan;
 	r.quick = o.quick;
-	if (eal_init(argv[0], pl, RTE_MAX(o.max_workers, (unsigned)PIPE_LCORES), &r) < 0 ||
+	if (eal_init(argv[0], pl, RTE_MAX(o.max_workers, (unsigned)PIPE_LCORES), o.huge_dir, &r) < 0 ||
 	    sodium_init() < 0) {
 		fprintf(stderr, "mg_bench: EAL or libsodium initialisation failed\n");
 		return 1;

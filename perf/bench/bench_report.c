@@ -22,7 +22,8 @@ print_head(const struct mg_bench_report *r, FILE *o)
 	fprintf(o, "meshgate data-plane benchmark%s\n", r->quick ? " (--quick: figures are rough)" : "");
 	fprintf(o, "cpu: %s, %u CPUs, TSC %.3f GHz; DPDK %s; IPsec-MB %s (%s)\n", r->cpu_model,
 		r->cpus, (double)r->tsc_hz / 1e9, r->dpdk_version, r->ipsecmb_version, r->floor.arch);
-	fprintf(o, "lcores: %s\n\n", r->note);
+	fprintf(o, "lcores: %s\n", r->note);
+	fprintf(o, "memory: %s\n\n", r->pages);
 	fprintf(o, "floor (IPsec-MB ChaCha20-Poly1305 alone, bursts of 32)\n");
 	fprintf(o, "  %-6s %12s %10s %12s %10s\n", "size", "seal cyc/pkt", "seal Mpps", "open cyc/pkt",
 		"open Mpps");
@@ -218,9 +219,9 @@ json_head(FILE *o, const struct mg_bench_report *r)
 {
 	fprintf(o, "{\n  \"quick\": %s,\n  \"machine\": {\"cpu\": \"%s\", \"cpus\": %u, "
 		"\"tsc_hz\": %llu, \"dpdk\": \"%s\", \"ipsec_mb\": \"%s\", \"ipsec_mb_arch\": \"%s\", "
-		"\"lcores\": \"%s\"},\n", r->quick ? "true" : "false", r->cpu_model, r->cpus,
-		(unsigned long long)r->tsc_hz, r->dpdk_version, r->ipsecmb_version, r->floor.arch,
-		r->note);
+		"\"lcores\": \"%s\", \"pages\": \"%s\"},\n", r->quick ? "true" : "false",
+		r->cpu_model, r->cpus, (unsigned long long)r->tsc_hz, r->dpdk_version,
+		r->ipsecmb_version, r->floor.arch, r->note, r->pages);
 	fprintf(o, "  \"floor\": [");
 	for (unsigned s = 0; s < MG_BENCH_N_SIZES; s++)
 		fprintf(o, "%s{\"size\": \"%s\", \"seal_cycles_per_packet\": %.2f, "

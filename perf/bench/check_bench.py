@@ -36,7 +36,7 @@ def check_head(c, doc):
     for key in ("machine", "floor", "handshakes", "memory", "figures"):
         c.expect(key in doc, f"missing section {key}")
     m = doc.get("machine", {})
-    for key in ("cpu", "dpdk", "ipsec_mb", "ipsec_mb_arch", "lcores"):
+    for key in ("cpu", "dpdk", "ipsec_mb", "ipsec_mb_arch", "lcores", "pages"):
         c.expect(isinstance(m.get(key), str) and m.get(key), f"machine.{key} empty")
     c.positive(m, "tsc_hz", "machine")
     c.positive(m, "cpus", "machine")
