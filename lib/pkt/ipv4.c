@@ -136,10 +136,12 @@ mg_pkt_ipv4_dec_ttl(struct rte_ipv4_hdr *ip)
 
 	if (ip->time_to_live <= 1)
 		return false;
-	/* TTL shares its 16-bit checksum word with the protocol byte. */
+	/* TTL shares its 16-bit checksum word with the protocol byte (TTL the high byte in network
+	 * order). The word is computed and stored whole: a byte store followed by a load of the same
+	 * word would stall on store forwarding. */
 	memcpy(&old_w, &ip->time_to_live, sizeof(old_w));
-	ip->time_to_live--;
-	memcpy(&new_w, &ip->time_to_live, sizeof(new_w));
+	new_w = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_w) - 0x0100));
+	memcpy(&ip->time_to_live, &new_w, sizeof(new_w));
 	sum = ip->hdr_checksum;
 	mg_csum_replace16(&sum, old_w, new_w);
 	ip->hdr_checksum = sum;
