@@ -81,6 +81,8 @@ int dpt_main(const char *prog, const char *suite, const struct mg_cunit_case *ca
  * installed for DPT_PEER_ID with the client's endpoint known (as the control lcore does).
  * confirmed: the client also sends one keepalive, and the CONFIRM_NEXT event is answered with
  * mg_dp_keypair_confirm, so the keypair is "current". Leaves a counter mark. */
+/* The fixture's two ring ports as dp's mesh and internet ports (addresses, MTU, gateway). */
+void dpt_setup_ports(struct mg_dp *dp);
 void dpt_setup(struct dpt_env *e, bool confirmed);
 void dpt_teardown(struct dpt_env *e);
 

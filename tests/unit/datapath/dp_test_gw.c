@@ -92,8 +92,8 @@ dpt_main(const char *prog, const char *suite, const struct mg_cunit_case *cases,
 	return rc;
 }
 
-static void
-setup_ports(struct mg_dp *dp)
+void
+dpt_setup_ports(struct mg_dp *dp)
 {
 	struct mg_dp_port *mesh = &dp->ports[DPT_MESH], *inet = &dp->ports[DPT_INET];
 
@@ -246,7 +246,7 @@ build_gateway(struct dpt_env *e)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e->dp);
 	e->quit = false;
 	e->dp->quit = &e->quit;
-	setup_ports(e->dp);
+	dpt_setup_ports(e->dp);
 	set_neigh(e->dp, DPT_INET, DPT_GATEWAY_IP, &dpt_mac_gateway);
 	set_neigh(e->dp, DPT_MESH, DPT_CLIENT_EP_IP, &dpt_mac_client);
 	set_neigh(e->dp, DPT_MESH, DPT_ROAM_EP_IP, &dpt_mac_roam);

@@ -47,38 +47,6 @@ struct pipe_env {
 	unsigned pool_avail;
 };
 
-static uint16_t
-port_by_name(const char *name)
-{
-	uint16_t id = 0;
-
-	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_get_port_by_name(name, &id), 0);
-	return id;
-}
-
-static void
-setup_ports(struct mg_dp *dp)
-{
-	struct mg_dp_port *mesh = &dp->ports[DPT_MESH], *inet = &dp->ports[DPT_INET];
-
-	dp->n_ports = DPT_N_PORTS;
-	*mesh = (struct mg_dp_port){ .name = "mesh", .port_id = port_by_name("net_ring_dpt_mesh"),
-				     .role = MG_DP_ROLE_MESH, .mtu = 1500, .mac = dpt_mac_mesh,
-				     .ip_be = rte_cpu_to_be_32(DPT_MESH_IP),
-				     .mask_be = rte_cpu_to_be_32(0xffffff00) };
-	*inet = (struct mg_dp_port){ .name = "inet", .port_id = port_by_name("net_ring_dpt_inet"),
-				     .role = MG_DP_ROLE_INTERNET, .mtu = 1500, .mac = dpt_mac_inet,
-				     .ip_be = rte_cpu_to_be_32(DPT_INET_IP),
-				     .mask_be = rte_cpu_to_be_32(0xffffff00),
-				     .gateway_be = rte_cpu_to_be_32(DPT_GATEWAY_IP) };
-	dp->mesh_port = DPT_MESH;
-	dp->internet_port = DPT_INET;
-	dp->public_ip_be = inet->ip_be;
-	dp->listen_port_be = rte_cpu_to_be_16(DPT_LISTEN_PORT);
-	dp->tunnel_mtu = DPT_TUNNEL_MTU;
-	dp->icmp_reply_denied = true;
-}
-
 static void
 tables(struct pipe_env *pe)
 {
@@ -156,7 +124,7 @@ pipe_setup(struct pipe_env *pe)
 	dp->quit = &pe->e.quit;
 	dp->idle_backoff = true; /* idle roles sleep, so that five threads share two CPUs */
 	dp->idle_max_sleep_us = 50;
-	setup_ports(dp);
+	dpt_setup_ports(dp);
 	tables(pe);
 	pe->pipe = dp->pipeline = mg_dp_pipeline_create(SOCKET_ID_ANY);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pe->pipe);
