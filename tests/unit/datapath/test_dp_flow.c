@@ -241,96 +241,70 @@ test_endpoint_roaming(void)
 	dpt_teardown(&env);
 }
 
-/* A next hop without a neighbour entry: the packet is dropped and the control lcore is asked to
- * resolve it (once); once the entry exists, traffic flows. */
+/* A next hop without a neighbour entry, for a burst of n replies to a client that moved to
+ * new_ep: every packet is dropped and counted, the control lcore is asked to resolve the hop once
+ * (the output stage keeps the neighbour it found for the rest of a burst); once the entry exists,
+ * every packet of the next burst leaves with its MAC. */
 static void
-test_no_neighbour_resolves(void)
+no_neighbour_case(unsigned n, uint32_t new_ep, const struct rte_ether_addr *new_mac)
 {
-	const uint32_t new_ep = RTE_IPV4(198, 51, 100, 20);
-	const struct rte_ether_addr new_mac = { { 0x02, 0, 0, 0, 0x01, 0x20 } };
 	uint8_t inner[256], back[256], plain[DPT_MAX_PKT];
+	struct rte_mbuf *out[MG_DP_BURST];
 	uint32_t len, blen, plen;
 	struct mg_dp_event ev = { 0 };
-	struct mg_neigh_entry *n;
-	struct rte_mbuf *m;
+	struct mg_neigh_entry *nb;
 	uint16_t mapped;
+	unsigned got;
 
 	dpt_setup(&env, true);
 	len = dpt_build_udp(inner, DPT_CLIENT_INNER, CLIENT_SPORT, DPT_REMOTE_IP,
 			    REMOTE_UDP_PORT, 64, request, sizeof(request));
-	mapped = send_from(new_ep, DPT_CLIENT_EP_PORT, &new_mac, inner, len);
+	mapped = send_from(new_ep, DPT_CLIENT_EP_PORT, new_mac, inner, len);
 	blen = dpt_build_udp(back, DPT_REMOTE_IP, REMOTE_UDP_PORT, DPT_INET_IP, mapped, 64, reply,
 			     sizeof(reply));
-	dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
+	for (unsigned i = 0; i < n; i++)
+		dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
 	dpt_run(&env);
 	CU_ASSERT_EQUAL(dpt_drain(), 0);
-	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_NO_NEIGHBOUR), 1);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_NO_NEIGHBOUR), n);
+	CU_ASSERT_EQUAL(rte_ring_count(env.w->event_ring), 1);
 	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue_elem(env.w->event_ring, &ev, sizeof(ev)), 0);
 	CU_ASSERT_EQUAL(ev.type & 0xff, MG_DP_EVENT_RESOLVE);
 	CU_ASSERT_EQUAL(ev.type >> 8, DPT_MESH);
 	CU_ASSERT_EQUAL(ev.value, rte_cpu_to_be_32(new_ep));
 
-	n = mg_neigh_get(env.dp->neigh, DPT_MESH, rte_cpu_to_be_32(new_ep));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	mg_neigh_set_mac(n, &new_mac, mg_dp_now_ns());
-	dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
-	dpt_run(&env);
-	m = one_frame(DPT_MESH);
-	CU_ASSERT(dpt_open_reply(&env, m, new_ep, DPT_CLIENT_EP_PORT, &new_mac, plain, &plen,
-				 NULL));
-	rte_pktmbuf_free(m);
-	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_NO_NEIGHBOUR), 0);
-	dpt_teardown(&env);
-}
-
-/* The same in one burst (the output stage keeps the neighbour it found for the rest of a
- * burst): every packet without a neighbour is counted and resolution asked once; once the entry
- * exists, every packet of the next burst leaves with its MAC. */
-static void
-test_no_neighbour_burst(void)
-{
-	enum { N = 3 };
-	const uint32_t new_ep = RTE_IPV4(198, 51, 100, 21);
-	const struct rte_ether_addr new_mac = { { 0x02, 0, 0, 0, 0x01, 0x21 } };
-	uint8_t inner[256], back[256], plain[DPT_MAX_PKT];
-	uint32_t len, blen, plen;
-	struct mg_dp_event ev = { 0 };
-	struct mg_neigh_entry *n;
-	uint16_t mapped;
-
-	dpt_setup(&env, true);
-	len = dpt_build_udp(inner, DPT_CLIENT_INNER, CLIENT_SPORT, DPT_REMOTE_IP,
-			    REMOTE_UDP_PORT, 64, request, sizeof(request));
-	mapped = send_from(new_ep, DPT_CLIENT_EP_PORT, &new_mac, inner, len);
-	blen = dpt_build_udp(back, DPT_REMOTE_IP, REMOTE_UDP_PORT, DPT_INET_IP, mapped, 64, reply,
-			     sizeof(reply));
-	for (int i = 0; i < N; i++)
+	nb = mg_neigh_get(env.dp->neigh, DPT_MESH, rte_cpu_to_be_32(new_ep));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nb);
+	mg_neigh_set_mac(nb, new_mac, mg_dp_now_ns());
+	for (unsigned i = 0; i < n; i++)
 		dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
 	dpt_run(&env);
-	CU_ASSERT_EQUAL(dpt_drain(), 0);
-	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_NO_NEIGHBOUR), N);
-	CU_ASSERT_EQUAL(rte_ring_count(env.w->event_ring), 1);
-	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue_elem(env.w->event_ring, &ev, sizeof(ev)), 0);
-	CU_ASSERT_EQUAL(ev.value, rte_cpu_to_be_32(new_ep));
-
-	n = mg_neigh_get(env.dp->neigh, DPT_MESH, rte_cpu_to_be_32(new_ep));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	mg_neigh_set_mac(n, &new_mac, mg_dp_now_ns());
-	for (int i = 0; i < N; i++)
-		dpt_inject(DPT_INET, dpt_inet_frame(back, blen));
-	dpt_run(&env);
-	struct rte_mbuf *out[N + 1];
-	unsigned got = dpt_collect(DPT_MESH, out, N + 1);
-
-	CU_ASSERT_EQUAL_FATAL(got, N);
+	got = dpt_collect(DPT_MESH, out, MG_DP_BURST);
+	CU_ASSERT_EQUAL_FATAL(got, n);
 	for (unsigned i = 0; i < got; i++) {
-		CU_ASSERT(dpt_open_reply(&env, out[i], new_ep, DPT_CLIENT_EP_PORT, &new_mac, plain,
+		CU_ASSERT(dpt_open_reply(&env, out[i], new_ep, DPT_CLIENT_EP_PORT, new_mac, plain,
 					 &plen, NULL));
 		rte_pktmbuf_free(out[i]);
 	}
 	CU_ASSERT_EQUAL(dpt_drain(), 0);
 	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_NO_NEIGHBOUR), 0);
 	dpt_teardown(&env);
+}
+
+static void
+test_no_neighbour_resolves(void)
+{
+	const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0x01, 0x20 } };
+
+	no_neighbour_case(1, RTE_IPV4(198, 51, 100, 20), &mac);
+}
+
+static void
+test_no_neighbour_burst(void)
+{
+	const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0x01, 0x21 } };
+
+	no_neighbour_case(3, RTE_IPV4(198, 51, 100, 21), &mac);
 }
 
 /* Ping through the gateway (the echo identifier is translated like a port, RFC 5508), and an
