@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "device.h"
+#include "wg_test_clock.h"
 #include "tai64n.h"
 #include "wg_messages.h"
 
@@ -19,29 +20,6 @@ enum { MS = 1000000 };
 
 static const uint32_t ip_a = 0x0200a8c0, ip_c = 0x0300a8c0; /* opaque to the device */
 static const uint16_t port_a = 0x3412, port_a2 = 0x3512;
-
-/* Virtual clocks: monotonic ns and wall time, advanced together. */
-static uint64_t now_ns;
-static struct timespec wall;
-
-static void
-advance_ms(uint64_t ms)
-{
-	now_ns += ms * MS;
-	wall.tv_nsec += (long)(ms * MS);
-	while (wall.tv_nsec >= 1000000000L) {
-		wall.tv_nsec -= 1000000000L;
-		wall.tv_sec++;
-	}
-}
-
-static void
-reset_clock(void)
-{
-	now_ns = 5000ULL * MS;
-	wall.tv_sec = 1700000000;
-	wall.tv_nsec = 0;
-}
 
 struct node {
 	struct mg_wg_device *dev;

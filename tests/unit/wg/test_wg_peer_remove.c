@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "device.h"
+#include "wg_test_clock.h"
 #include "wg_messages.h"
 
 enum {
@@ -23,29 +24,6 @@ enum {
 
 static const uint32_t ip_a = 0x0200a8c0;
 static const uint16_t port_a = 0x3412;
-
-static uint64_t now_ns;
-static struct timespec wall;
-
-static void
-advance_ms(uint64_t ms)
-{
-	now_ns += ms * MS;
-	wall.tv_sec += (time_t)(ms / 1000);
-	wall.tv_nsec += (long)((ms % 1000) * MS);
-	if (wall.tv_nsec >= 1000000000L) {
-		wall.tv_nsec -= 1000000000L;
-		wall.tv_sec++;
-	}
-}
-
-static void
-reset_clock(void)
-{
-	now_ns = 5000ULL * MS;
-	wall.tv_sec = 1700000000;
-	wall.tv_nsec = 0;
-}
 
 struct node {
 	struct mg_wg_device *dev;
