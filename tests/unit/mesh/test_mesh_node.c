@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <sodium.h>
 
 #include "node.h"
@@ -387,22 +387,17 @@ static void test_routes_spread_and_withdraw(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
+	static const struct mg_cunit_case cases[] = {
+		{ "gossip converges", test_gossip_converges },
+		{ "swim slow node not dead", test_swim_slow_not_dead },
+		{ "swim dead node", test_swim_dead },
+		{ "swim refuted suspicion", test_swim_refuted },
+		{ "replay and garbage", test_replay_and_garbage },
+		{ "signed garbage messages", test_signed_garbage_messages },
+		{ "routes spread and withdraw", test_routes_spread_and_withdraw },
+	};
 
-	if (sodium_init() < 0 || CU_initialize_registry() != CUE_SUCCESS)
+	if (sodium_init() < 0)
 		return 2;
-	s = CU_add_suite("mesh_node", NULL, NULL);
-	CU_add_test(s, "gossip converges", test_gossip_converges);
-	CU_add_test(s, "swim slow node not dead", test_swim_slow_not_dead);
-	CU_add_test(s, "swim dead node", test_swim_dead);
-	CU_add_test(s, "swim refuted suspicion", test_swim_refuted);
-	CU_add_test(s, "replay and garbage", test_replay_and_garbage);
-	CU_add_test(s, "signed garbage messages", test_signed_garbage_messages);
-	CU_add_test(s, "routes spread and withdraw", test_routes_spread_and_withdraw);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return MG_CUNIT_RUN("mesh_node", cases);
 }

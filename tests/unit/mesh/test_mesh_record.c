@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 #include <sodium.h>
 
 #include "gossip.h"
@@ -431,26 +431,21 @@ static void test_store_flood(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
+	static const struct mg_cunit_case cases[] = {
+		{ "record layout", test_record_layout },
+		{ "record rejections", test_record_rejections },
+		{ "record malformed", test_record_malformed },
+		{ "wire framing", test_wire_framing },
+		{ "wire rejections", test_wire_rejections },
+		{ "wire tlv bounds", test_wire_tlv_bounds },
+		{ "addr prefix codecs", test_addr_prefix_codecs },
+		{ "digest codec", test_digest_codec },
+		{ "store sequence", test_store_sequence },
+		{ "store: notice about a newer record", test_store_newer_notice },
+		{ "store flood", test_store_flood },
+	};
 
-	if (sodium_init() < 0 || CU_initialize_registry() != CUE_SUCCESS)
+	if (sodium_init() < 0)
 		return 2;
-	s = CU_add_suite("mesh_record", NULL, NULL);
-	CU_add_test(s, "record layout", test_record_layout);
-	CU_add_test(s, "record rejections", test_record_rejections);
-	CU_add_test(s, "record malformed", test_record_malformed);
-	CU_add_test(s, "wire framing", test_wire_framing);
-	CU_add_test(s, "wire rejections", test_wire_rejections);
-	CU_add_test(s, "wire tlv bounds", test_wire_tlv_bounds);
-	CU_add_test(s, "addr prefix codecs", test_addr_prefix_codecs);
-	CU_add_test(s, "digest codec", test_digest_codec);
-	CU_add_test(s, "store sequence", test_store_sequence);
-	CU_add_test(s, "store: notice about a newer record", test_store_newer_notice);
-	CU_add_test(s, "store flood", test_store_flood);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return MG_CUNIT_RUN("mesh_record", cases);
 }

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "mg_cunit.h"
 
 #include "route.h"
 
@@ -186,19 +186,12 @@ static void test_triangle_control(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
+	static const struct mg_cunit_case cases[] = {
+		{ "feasibility", test_feasibility },
+		{ "failover", test_failover },
+		{ "triangle no count-to-infinity", test_triangle_no_count_to_infinity },
+		{ "triangle control", test_triangle_control },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("mesh_route", NULL, NULL);
-	CU_add_test(s, "feasibility", test_feasibility);
-	CU_add_test(s, "failover", test_failover);
-	CU_add_test(s, "triangle no count-to-infinity", test_triangle_no_count_to_infinity);
-	CU_add_test(s, "triangle control", test_triangle_control);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return MG_CUNIT_RUN("mesh_route", cases);
 }
