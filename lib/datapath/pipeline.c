@@ -109,19 +109,20 @@ mg_dp_pipeline_set_hole_ns(struct mg_dp_pipeline *p, uint64_t hole_ns)
 	mg_dp_reorder_set_hole_ns(p->enc_order, hole_ns);
 }
 
-/* Enqueue pkts[0..n) to r; what does not fit is freed and counted. */
-static void
+/* Enqueue pkts[0..n) to r; what does not fit is freed and counted. Returns how many went on. */
+static unsigned
 pass_on(struct mg_dp_worker *w, struct rte_ring *r, struct rte_mbuf **pkts, unsigned n)
 {
 	unsigned q;
 
 	if (n == 0)
-		return;
+		return 0;
 	q = rte_ring_enqueue_burst(r, (void **)pkts, n, NULL);
 	if (unlikely(q < n)) {
 		w->counters.drop[MG_DP_DROP_PIPELINE_RING_FULL] += n - q;
 		rte_pktmbuf_free_bulk(&pkts[q], n - q);
 	}
+	return q;
 }
 
 /* Number pkts[0..n) from *next on and enqueue them to r. The numbers of what does not fit are
@@ -130,16 +131,9 @@ static void
 pass_on_numbered(struct mg_dp_worker *w, struct rte_ring *r, struct rte_mbuf **pkts, unsigned n,
 		 uint32_t *next)
 {
-	unsigned q;
-
 	for (unsigned i = 0; i < n; i++)
 		mg_dp_seq_stamp(pkts[i], *next + i);
-	q = n ? rte_ring_enqueue_burst(r, (void **)pkts, n, NULL) : 0;
-	*next += q;
-	if (unlikely(q < n)) {
-		w->counters.drop[MG_DP_DROP_PIPELINE_RING_FULL] += n - q;
-		rte_pktmbuf_free_bulk(&pkts[q], n - q);
-	}
+	*next += pass_on(w, r, pkts, n);
 }
 
 /* What a full ring refused from a crypto lcore: counted (unless dropped already) and freed; the
