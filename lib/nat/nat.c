@@ -62,7 +62,8 @@ params_ok(const struct mg_nat_params *p)
 {
 	return p != NULL && p->name != NULL && p->name[0] != '\0' &&
 	       strlen(p->name) <= NAT_NAME_MAX && p->max_sessions > 0 &&
-	       p->max_sessions < NAT_NIL && p->max_peers > 0 && p->port_lo > 0 &&
+	       p->max_sessions < NAT_NIL && p->max_peers > 0 &&
+	       p->max_peers <= (uint32_t)NAT_PEER_ID_MAX + 1 && p->port_lo > 0 &&
 	       p->port_lo <= p->port_hi;
 }
 

@@ -52,7 +52,7 @@ struct mg_nat_params {
 	                                * also the range of public ICMP echo identifiers */
 	uint32_t max_sessions;         /* for this instance */
 	uint32_t max_sessions_per_peer; /* default limit per peer; 0 means max_sessions */
-	uint32_t max_peers;            /* peer ids are < max_peers */
+	uint32_t max_peers;            /* peer ids are < max_peers <= 2^24 */
 	uint32_t udp_timeout_s, tcp_established_timeout_s, tcp_transitory_timeout_s, icmp_timeout_s;
 	uint32_t port_reuse_delay_s;   /* a freed public port waits this long before reuse */
 	uint64_t seed;                 /* for random port choice (deterministic per seed) */

@@ -22,6 +22,7 @@ enum nat_limits {
 	NAT_RECLAIM_TABLE_BUDGET = 8,   /* expired sessions freed to make room when the table is full */
 	NAT_RECLAIM_PEER_SCAN = 64,     /* sessions of one peer examined when it is at its limit */
 	NAT_MEMO_CREATED_MAX = MG_NAT_BURST_MAX, /* creations the memo records after a bulk lookup */
+	NAT_PEER_ID_MAX = (1 << 24) - 1,  /* peer ids fit the keys' 24-bit field */
 };
 
 /* Timer classes: each has one fixed timeout, so a list kept in touch order is in expiry order. */
@@ -54,13 +55,14 @@ enum nat_tcp_seen {
 	NAT_TCP_RST = 1 << 5,
 };
 
-/* Keys hold addresses and ports in network order, exactly as in the packet; pads are zero. */
+/* Keys hold addresses and ports in network order, exactly as in the packet; pads are zero.
+ * Each is 16 bytes: rte_hash compares a 16-byte key with one vector compare, any other length
+ * with memcmp. The peer id shares a word with the protocol (NAT_PEER_ID_MAX). */
 struct nat_okey {                /* session, client side: 5-tuple plus the peer */
-	uint32_t peer_id;
+	uint32_t peer_id : 24;
+	uint32_t proto : 8;
 	uint32_t src_addr, dst_addr;
 	uint16_t src_port, dst_port; /* ICMP echo: identifier, 0 */
-	uint8_t proto;
-	uint8_t pad[3];
 };
 
 struct nat_ikey {                /* session, internet side: the public_ip is implied */
@@ -68,16 +70,19 @@ struct nat_ikey {                /* session, internet side: the public_ip is imp
 	uint16_t remote_port;        /* ICMP echo: 0 */
 	uint16_t public_port;
 	uint8_t proto;
-	uint8_t pad[3];
+	uint8_t pad[7];
 };
 
 struct nat_mkey {                /* mapping: one inner endpoint of one peer (EIM) */
-	uint32_t peer_id;
+	uint32_t peer_id : 24;
+	uint32_t proto : 8;
 	uint32_t src_addr;
 	uint16_t src_port;
-	uint8_t proto;
-	uint8_t pad;
+	uint8_t pad[6];
 };
+
+_Static_assert(sizeof(struct nat_okey) == 16 && sizeof(struct nat_ikey) == 16 &&
+	       sizeof(struct nat_mkey) == 16, "NAT keys are 16 bytes");
 
 struct nat_session {
 	struct nat_okey okey;

@@ -57,8 +57,10 @@ struct mg_bench_opts {
 	bool quick;              /* a second or two: small K and NAT sizes (the test) */
 	const char *json_path;   /* NULL: no JSON file */
 	unsigned max_workers;    /* 0: every CPU but the main one, at least 2 */
-	const char *only;        /* NULL, "pipeline" or "single_peer": just those lines */
+	const char *only;        /* NULL, "pipeline", "single_peer" or "rtc": just those lines */
 	const char *huge_dir;    /* NULL: --no-huge; else a hugetlbfs mount for the EAL heap */
+	uint64_t packets;        /* 0: the plan's; else per run-to-completion line */
+	int size, dir;           /* -1: every size / direction of the run-to-completion lines */
 };
 
 /* Counter deltas of one measurement, summed over its workers (from struct mg_dp_counters). */

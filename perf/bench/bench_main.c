@@ -2,7 +2,8 @@
  * are), and the plan of runs: the floor, handshakes, memory, then peers x sizes x directions on
  * one worker, NAT table sizes (new flows, then established flows at random), and more workers.
  *
- *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer] [--huge-dir DIR]
+ *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer|rtc] [--huge-dir DIR]
+ *            [--packets N] [--size 64|512|1420|imix] [--dir mesh_to_internet|internet_to_mesh]
  *
  * Without --huge-dir the EAL heap is anonymous 4 KiB pages (--no-huge): runs anywhere, but every
  * large table costs TLB misses a production gateway on hugepages does not pay. With it, the heap
@@ -38,6 +39,7 @@ struct plan {
 	uint32_t pipe_peers;     /* K of the pipeline lines (a K of the run-to-completion ones) */
 	uint64_t peer_packets;   /* per lcore, single-peer lines */
 	unsigned peer_rounds;    /* the single-peer set is repeated; each line keeps its best */
+	int only_size, only_dir; /* run-to-completion lines of one size / direction; -1: all */
 };
 
 enum {
@@ -49,7 +51,7 @@ static const struct plan full_plan = {
 	.nat_sizes = { 1000, 100000, 1000000 }, .n_nat = 3, .nat_peers = 1000,
 	.packets = 300000, .floor_buffers = 1024, .floor_rounds = 100, .handshakes = 4000,
 	.eal_mb = 4096, .pipe_peers = 1000, .peer_packets = 200000,
-	.peer_rounds = 3,
+	.peer_rounds = 3, .only_size = -1, .only_dir = -1,
 };
 static const struct plan quick_plan = {
 	/* 2048 active peers: more "next" keypairs confirmed in one run than a worker's event ring
@@ -58,7 +60,7 @@ static const struct plan quick_plan = {
 	.nat_sizes = { 1000, 8192 }, .n_nat = 2, .nat_peers = 64,
 	.packets = 2048, .floor_buffers = 256, .floor_rounds = 4, .handshakes = 100,
 	.eal_mb = 1024, .pipe_peers = 2048, .peer_packets = 2048,
-	.peer_rounds = 1,
+	.peer_rounds = 1, .only_size = -1, .only_dir = -1,
 };
 
 static unsigned n_cpus;
@@ -188,6 +190,9 @@ sizes_both_ways(struct mg_bench_report *r, const struct plan *pl, uint32_t peers
 		return -1;
 	for (unsigned d = MG_BENCH_MESH_TO_INET; d <= MG_BENCH_INET_TO_MESH && rc == 0; d++)
 		for (unsigned s = 0; s < MG_BENCH_N_SIZES && rc == 0; s++) {
+			if ((pl->only_dir >= 0 && d != (unsigned)pl->only_dir) ||
+			    (pl->only_size >= 0 && s != (unsigned)pl->only_size))
+				continue;
 			struct mg_bench_case c = {
 				.dir = d, .size = s, .packets = pl->packets,
 				.active_peers = RTE_MIN(peers, pl->active_max * workers),
@@ -249,6 +254,9 @@ pipeline_lines(struct mg_bench_report *r, const struct plan *pl)
 	}
 	for (unsigned d = MG_BENCH_MESH_TO_INET; d <= MG_BENCH_INET_TO_MESH && rc == 0; d++)
 		for (unsigned s = 0; s < MG_BENCH_N_SIZES && rc == 0; s++) {
+			if ((pl->only_dir >= 0 && d != (unsigned)pl->only_dir) ||
+			    (pl->only_size >= 0 && s != (unsigned)pl->only_size))
+				continue;
 			struct mg_bench_case c = { .dir = d, .size = s, .packets = pl->packets,
 						   .active_peers = RTE_MIN(p.peers, pl->active_max) };
 			struct mg_bench_pipe_figure *f = &r->pipe[r->n_pipe];
@@ -366,6 +374,7 @@ run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
 {
 	bool all = only == NULL, pipe = all || strcmp(only, "pipeline") == 0;
 	bool peer = all || strcmp(only, "single_peer") == 0;
+	bool rtc = !all && strcmp(only, "rtc") == 0; /* K=1 and the pipeline's K: quick to repeat */
 
 	mg_bench_floor_measure(&r->floor, pl->floor_buffers, pl->floor_rounds);
 	if (all && mg_bench_handshakes_measure(&r->hs, pl->handshakes) != 0)
@@ -373,7 +382,8 @@ run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
 	if (all && mg_bench_memory_measure(&r->mem, r->quick) != 0)
 		return -1;
 	for (unsigned k = 0; k < pl->n_peers; k++)
-		if ((all || (pipe && pl->peers[k] == pl->pipe_peers)) &&
+		if ((all || ((pipe || rtc) && pl->peers[k] == pl->pipe_peers) ||
+		     (rtc && pl->peers[k] == 1)) &&
 		    sizes_both_ways(r, pl, pl->peers[k], 1) != 0)
 			return -1;
 	if ((pipe && pipeline_lines(r, pl) != 0) || (peer && single_peer_lines(r, pl) != 0))
@@ -390,11 +400,35 @@ run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
 	return 0;
 }
 
+static const char *
+size_name_of(unsigned s)
+{
+	return mg_bench_size_name((enum mg_bench_size)s);
+}
+
+static const char *
+dir_name_of(unsigned d)
+{
+	return mg_bench_dir_name((enum mg_bench_dir)d);
+}
+
+/* The index of name among the n names name_of gives, or -1. */
+static int
+name_index(const char *name, unsigned n, const char *(*name_of)(unsigned))
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(name, name_of(i)) == 0)
+			return (int)i;
+	return -1;
+}
+
 static int
 usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N] "
-		"[--only pipeline|single_peer] [--huge-dir DIR]\n", prog);
+		"[--only pipeline|single_peer|rtc] [--huge-dir DIR]\n"
+		"  run-to-completion lines only (to profile one line): [--packets N] "
+		"[--size 64|512|1420|imix] [--dir mesh_to_internet|internet_to_mesh]\n", prog);
 	return 2;
 }
 
@@ -406,9 +440,13 @@ main(int argc, char **argv)
 					      { "workers", required_argument, NULL, 'w' },
 					      { "only", required_argument, NULL, 'o' },
 					      { "huge-dir", required_argument, NULL, 'h' },
+					      { "packets", required_argument, NULL, 'p' },
+					      { "size", required_argument, NULL, 's' },
+					      { "dir", required_argument, NULL, 'd' },
 					      { NULL, 0, NULL, 0 } };
 	static struct mg_bench_report r;
-	struct mg_bench_opts o = { 0 };
+	struct mg_bench_opts o = { .size = -1, .dir = -1 };
+	struct plan plan;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -419,10 +457,19 @@ main(int argc, char **argv)
 		else if (c == 'w')
 			o.max_workers = (unsigned)atoi(optarg);
 		else if (c == 'o' && (strcmp(optarg, "pipeline") == 0 ||
-				      strcmp(optarg, "single_peer") == 0))
+				      strcmp(optarg, "single_peer") == 0 ||
+				      strcmp(optarg, "rtc") == 0))
 			o.only = optarg;
 		else if (c == 'h')
 			o.huge_dir = optarg;
+		else if (c == 'p' && atoll(optarg) > 0)
+			o.packets = (uint64_t)atoll(optarg);
+		else if (c == 's' && (o.size = name_index(optarg, MG_BENCH_N_SIZES,
+							  size_name_of)) >= 0)
+			;
+		else if (c == 'd' && (o.dir = name_index(optarg, MG_BENCH_INET_TO_MESH + 1,
+							 dir_name_of)) >= 0)
+			;
 		else
 			return usage(argv[0]);
 	}
@@ -431,7 +478,12 @@ main(int argc, char **argv)
 		o.max_workers = n_cpus > 2 ? n_cpus - 1 : 2;
 	if (o.max_workers > MG_BENCH_MAX_WORKERS)
 		o.max_workers = MG_BENCH_MAX_WORKERS;
-	const struct plan *pl = o.quick ? &quick_plan : &full_plan;
+	plan = o.quick ? quick_plan : full_plan;
+	plan.only_size = o.size;
+	plan.only_dir = o.dir;
+	if (o.packets != 0)
+		plan.packets = o.packets;
+	const struct plan *pl = &plan;
 	r.quick = o.quick;
 	if (eal_init(argv[0], pl, RTE_MAX(o.max_workers, (unsigned)PIPE_LCORES), o.huge_dir, &r) < 0 ||
 	    sodium_init() < 0) {

@@ -33,6 +33,10 @@ print_head(const struct mg_bench_report *r, FILE *o)
 			(double)r->tsc_hz / r->floor.seal_cycles_per_pkt[s] / 1e6,
 			r->floor.open_cycles_per_pkt[s],
 			(double)r->tsc_hz / r->floor.open_cycles_per_pkt[s] / 1e6);
+	if (r->hs.completed == 0 && r->mem.bytes_per_peer == 0) {
+		fprintf(o, "\n(--only: no handshake or memory figures in this run)\n\n");
+		return;
+	}
 	fprintf(o, "\nhandshakes (responder, one control lcore): %llu done, %.0f cycles each, "
 		"%.0f /s\n", (unsigned long long)r->hs.completed, r->hs.responder_cycles,
 		r->hs.per_second);
