@@ -77,7 +77,7 @@ hash_make(const struct mg_nat *nat, const char *suffix, uint32_t key_len, int so
 		.key_len = key_len,
 		.hash_func = rte_hash_crc,
 		/* Seeded so that remote hosts cannot aim for one bucket chain. */
-		.hash_func_init_val = (uint32_t)(nat->rng >> 32) ^ (uint32_t)nat->rng,
+		.hash_func_init_val = nat->hash_seed,
 		.socket_id = socket_id,
 		/* Single-threaded use; the extendable table means an add never fails under
 		 * max_sessions, whatever the keys. */
@@ -159,6 +159,7 @@ mg_nat_create(const struct mg_nat_params *p)
 	nat->port_lo = p->port_lo;
 	nat->nports = (uint32_t)p->port_hi - p->port_lo + 1;
 	nat->rng = p->seed;
+	nat->hash_seed = (uint32_t)(nat->rng >> 32) ^ (uint32_t)nat->rng;
 	set_timeouts(nat, p);
 	err = tables_alloc(nat, p->socket_id);
 	if (err == 0)

@@ -107,7 +107,7 @@ memo_misses(struct mg_nat *nat, struct rte_ipv4_hdr *const *ips, const struct na
 		e->iport = 0;
 		nat_mkey_of(&e->key, &mk[mo->n]);
 		kp[mo->n] = &mk[mo->n];
-		e->msig = msig[mo->n] = rte_hash_hash(nat->map_h, &mk[mo->n]);
+		e->msig = msig[mo->n] = nat_key_hash(nat, &mk[mo->n]);
 		mo->n++;
 	}
 	if (mo->n > 0)
@@ -148,7 +148,7 @@ nat_burst_prepare(struct mg_nat *nat, struct rte_ipv4_hdr *const *ips,
 		e->iport = nat->mappings[(uint32_t)(uintptr_t)mdata[m]].public_port;
 		nat_ikey_make(&e->key, e->iport, &ik[ni]);
 		kp[ni] = &ik[ni];
-		e->isig = isig[ni] = rte_hash_hash(nat->in_h, &ik[ni]);
+		e->isig = isig[ni] = nat_key_hash(nat, &ik[ni]);
 		ni++;
 	}
 	if (ni > 0)

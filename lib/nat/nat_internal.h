@@ -8,9 +8,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 
 #include "nat.h"
 
@@ -159,6 +161,7 @@ struct mg_nat {
 	uint64_t timeout_ns[NAT_TIMER_COUNT];
 	uint64_t reuse_delay_ns;
 	uint64_t rng;
+	uint32_t hash_seed;                /* of all three tables: nat_key_hash() = their hash */
 	uint64_t last_now;                 /* latest clock seen, for mg_nat_flush_peer */
 	struct nat_list timers[NAT_TIMER_COUNT];
 	struct nat_port_pool pools[NAT_PROTO_COUNT];
@@ -177,6 +180,41 @@ struct nat_l4 {
 	uint16_t remote;                   /* network order; 0 for ICMP */
 	uint16_t *csum;                    /* L4 checksum field */
 };
+
+/* The session key of a packet, written as two 64-bit words: the reads that follow (the compare
+ * with the previous packet's key, the CRC, rte_hash's 16-byte compare) are then served from the
+ * store buffer instead of waiting for narrower stores to reach the cache. Bit-fields are laid out
+ * from the low bits (x86-64 System V), so the first word is peer_id | proto << 24 | src << 32. */
+static inline void
+nat_okey_set(struct nat_okey *k, uint32_t peer_id, uint8_t proto, uint32_t src_addr,
+	     uint32_t dst_addr, uint16_t src_port, uint16_t dst_port)
+{
+	uint64_t w0 = (uint64_t)peer_id | (uint64_t)proto << 24 | (uint64_t)src_addr << 32;
+	uint64_t w1 = (uint64_t)dst_addr | (uint64_t)src_port << 32 | (uint64_t)dst_port << 48;
+
+	memcpy(k, &w0, sizeof(w0));
+	memcpy((uint8_t *)k + sizeof(w0), &w1, sizeof(w1));
+}
+
+/* Equality of two 16-byte keys, word by word. */
+static inline bool
+nat_key_eq(const void *a, const void *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, (const uint8_t *)a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, (const uint8_t *)b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* The hash the tables use for a 16-byte key (their hash_func with their seed), inline. */
+static inline hash_sig_t
+nat_key_hash(const struct mg_nat *nat, const void *key)
+{
+	return rte_hash_crc(key, 16, nat->hash_seed);
+}
 
 /* Single writer: a relaxed store keeps a racy reader from seeing a torn value, at no cost. */
 static inline void

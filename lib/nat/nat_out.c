@@ -32,14 +32,7 @@ out_key(const struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip, uin
 		return r;
 	if (l4->proto == IPPROTO_ICMP && !icmp_echo(l4->icmp_type))
 		return MG_NAT_ERR_UNSUPPORTED;
-	*k = (struct nat_okey){
-		.peer_id = peer_id,
-		.src_addr = ip->src_addr,
-		.dst_addr = ip->dst_addr,
-		.src_port = *l4->own,
-		.dst_port = l4->remote,
-		.proto = l4->proto,
-	};
+	nat_okey_set(k, peer_id, l4->proto, ip->src_addr, ip->dst_addr, *l4->own, l4->remote);
 	return MG_NAT_OK;
 }
 
@@ -70,11 +63,11 @@ out_find(struct mg_nat *nat, const struct rte_ipv4_hdr *ip, const struct nat_oke
 			return NULL;
 	} else {
 		h->key = *k;
-		h->osig = rte_hash_hash(nat->out_h, k);
+		h->osig = nat_key_hash(nat, k);
 		h->iport = 0;
 		if (create) {
 			nat_mkey_of(k, &mk);
-			h->msig = rte_hash_hash(nat->map_h, &mk);
+			h->msig = nat_key_hash(nat, &mk);
 		}
 	}
 	return nat_session_find_out(nat, k, h->osig, now_ns);
@@ -101,8 +94,10 @@ mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
 	return r;
 }
 
-/* Bulk lookup of up to MG_NAT_BURST_MAX packets. A session freed on the way (found expired) may
- * have been another packet's bulk hit: from then on each packet is looked up alone. */
+/* Bulk lookup of up to MG_NAT_BURST_MAX packets. Consecutive packets of one flow (a burst of a
+ * transfer) share one key slot, hashed and looked up once. A session freed on the way (found
+ * expired) may have been another packet's bulk hit: from then on each packet is looked up
+ * alone. */
 static void
 out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_hdr *const *ips,
 		 const uint32_t *lens, unsigned n, uint64_t now_ns, enum mg_nat_result *res)
@@ -112,17 +107,22 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 	const void *kp[MG_NAT_BURST_MAX];
 	void *data[MG_NAT_BURST_MAX];
 	hash_sig_t sig[MG_NAT_BURST_MAX];
-	uint8_t at[MG_NAT_BURST_MAX];
+	uint8_t at[MG_NAT_BURST_MAX], slot_of[MG_NAT_BURST_MAX];
 	uint64_t hits = 0, expired0 = nat->st.expired;
 	unsigned nk = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		res[i] = out_key(nat, peer_ids[i], ips[i], lens[i], &l4[i], &keys[i]);
-		if (likely(res[i] == MG_NAT_OK)) {
-			kp[nk] = &keys[i];
-			sig[nk] = rte_hash_hash(nat->out_h, &keys[i]);
-			at[nk++] = (uint8_t)i;
+		if (unlikely(res[i] != MG_NAT_OK))
+			continue;
+		if (nk > 0 && nat_key_eq(&keys[i], &keys[at[nk - 1]])) {
+			slot_of[i] = (uint8_t)(nk - 1);
+			continue;
 		}
+		kp[nk] = &keys[i];
+		sig[nk] = nat_key_hash(nat, &keys[i]);
+		slot_of[i] = (uint8_t)nk;
+		at[nk++] = (uint8_t)i;
 	}
 	if (nk > 0)
 		rte_hash_lookup_with_hash_bulk_data(nat->out_h, kp, sig, nk, &hits, data);
@@ -130,15 +130,17 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 		if (hits & (1ULL << j))
 			rte_prefetch0(&nat->sessions[(uint32_t)(uintptr_t)data[j]]);
 	nat_burst_prepare(nat, ips, keys, sig, at, nk, hits);
-	for (unsigned j = 0; j < nk; j++) {
-		unsigned i = at[j];
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j = slot_of[i];
 		struct nat_session *s;
 
+		if (res[i] != MG_NAT_OK)
+			continue;
 		if (likely(nat->st.expired == expired0))
 			s = nat_session_live(nat, (hits & (1ULL << j)) ? 0 : -1, data[j], now_ns);
 		else
 			s = nat_session_find_out(nat, &keys[i], sig[j], now_ns);
-		if (j + 1 < nk && (hits & (1ULL << (j + 1))))
+		if (at[j] == i && j + 1 < nk && (hits & (1ULL << (j + 1))))
 			nat_session_prefetch_links(nat, (uint32_t)(uintptr_t)data[j + 1]);
 		if (likely(s != NULL))
 			out_translate(nat, s, ips[i], &l4[i], now_ns);

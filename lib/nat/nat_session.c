@@ -318,7 +318,7 @@ nat_session_create(struct mg_nat *nat, const struct nat_memo_entry *h, uint64_t 
 	rte_hash_add_key_with_hash_data(nat->out_h, &s->okey, h->osig, (void *)(uintptr_t)i);
 	rte_hash_add_key_with_hash_data(nat->in_h, &ik,
 					h->iport == s->public_port ? h->isig :
-					rte_hash_hash(nat->in_h, &ik), (void *)(uintptr_t)i);
+					nat_key_hash(nat, &ik), (void *)(uintptr_t)i);
 	nat_memo_created(nat, h->osig);
 	list_append(nat, &nat->timers[NAT_TIMER_UDP], i);
 	peer_link(nat, i);

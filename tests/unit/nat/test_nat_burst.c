@@ -2,9 +2,11 @@
  * with the same seed get the same sessions, then the same packets go through the burst call on
  * one and through mg_nat_out_lookup one by one on the other; results, bytes and statistics must
  * agree. Cases: hits, misses, malformed packets, one flow twice, an expired session met twice
- * (freed once), more packets than one bulk lookup takes.
+ * (freed once), more packets than one bulk lookup takes, runs of one flow's packets (looked up
+ * once per run). Also the table keys as the fast path writes them (nat_internal.h).
  */
 #include "nat_test_util.h"
+#include "nat_internal.h"
 
 enum { FLOWS = 40, BURST = 80 };
 
@@ -63,22 +65,31 @@ expired_met(void)
 	return n;
 }
 
+/* What one burst met: hits, misses and errors, and the sessions left afterwards. */
+struct burst_outcome {
+	unsigned hits, misses, errs;
+	uint64_t sessions;
+};
+
+/* The burst of pkt_of(i) through mg_nat_out_lookup_burst on one instance and one by one on
+ * another with the same sessions: same results, bytes, sessions and counters. */
 static void
-test_burst_matches_one_by_one(void)
+burst_against_one_by_one(const char *name_a, const char *name_b,
+			 void (*pkt_of)(struct tpkt *, uint32_t *, unsigned), struct burst_outcome *o)
 {
-	struct mg_nat *a = t_nat("nb_a"), *b = t_nat("nb_b");
+	struct mg_nat *a = t_nat(name_a), *b = t_nat(name_b);
 	static struct tpkt pa[BURST], pb[BURST];
 	struct rte_ipv4_hdr *ips[BURST];
 	uint32_t peers[BURST], lens[BURST];
 	enum mg_nat_result ra[BURST], rb;
 	struct mg_nat_stats sa, sb;
 	uint64_t now = 302 * T_SEC;
-	unsigned hits = 0, misses = 0, errs = 0;
 
+	*o = (struct burst_outcome){ 0 };
 	fill(a);
 	fill(b);
 	for (unsigned i = 0; i < BURST; i++) {
-		burst_pkt(&pa[i], &peers[i], i);
+		pkt_of(&pa[i], &peers[i], i);
 		pb[i] = pa[i];
 		ips[i] = tp_ip(&pa[i]);
 		lens[i] = pa[i].len;
@@ -88,26 +99,85 @@ test_burst_matches_one_by_one(void)
 		rb = mg_nat_out_lookup(b, peers[i], tp_ip(&pb[i]), pb[i].len, now);
 		CU_ASSERT_EQUAL(ra[i], rb);
 		CU_ASSERT_EQUAL(memcmp(pa[i].buf, pb[i].buf, sizeof(pa[i].buf)), 0);
-		hits += rb == MG_NAT_OK;
-		misses += rb == MG_NAT_MISS;
-		errs += rb != MG_NAT_OK && rb != MG_NAT_MISS;
+		o->hits += rb == MG_NAT_OK;
+		o->misses += rb == MG_NAT_MISS;
+		o->errs += rb != MG_NAT_OK && rb != MG_NAT_MISS;
 	}
-	/* The mix really has all three outcomes, and hits were translated. */
-	CU_ASSERT(hits > 10 && misses > 10 && errs > 3);
 	for (unsigned i = 0; i < BURST; i++)
 		if (ra[i] == MG_NAT_OK)
 			CU_ASSERT_EQUAL(tp_ip(&pa[i])->src_addr, rte_cpu_to_be_32(T_PUBLIC));
 	mg_nat_get_stats(a, &sa);
 	mg_nat_get_stats(b, &sb);
 	CU_ASSERT_EQUAL(sa.sessions, sb.sessions);
-	/* Every expired session the burst met was freed, exactly once; the others wait. */
-	CU_ASSERT_EQUAL(sa.sessions, FLOWS - expired_met());
 	CU_ASSERT_EQUAL(sa.expired, sb.expired);
 	CU_ASSERT_EQUAL(memcmp(sa.out_lookup, sb.out_lookup, sizeof(sa.out_lookup)), 0);
+	o->sessions = sa.sessions;
 	/* Both instances expire the same sessions at the same time afterwards. */
 	CU_ASSERT_EQUAL(mg_nat_expire(a, 600 * T_SEC, 100), mg_nat_expire(b, 600 * T_SEC, 100));
 	mg_nat_destroy(a);
 	mg_nat_destroy(b);
+}
+
+static void
+test_burst_matches_one_by_one(void)
+{
+	struct burst_outcome o;
+
+	burst_against_one_by_one("nb_a", "nb_b", burst_pkt, &o);
+	/* The mix really has all three outcomes. */
+	CU_ASSERT(o.hits > 10 && o.misses > 10 && o.errs > 3);
+	/* Every expired session the burst met was freed, exactly once; the others wait. */
+	CU_ASSERT_EQUAL(o.sessions, FLOWS - expired_met());
+}
+
+/* Runs of one flow, as a transfer sends them: flow (i / 4) * 5 for four packets, live,
+ * expired (the first packet of the run frees the session, the rest miss) or unknown; a run
+ * broken by another peer's packet of the same 5-tuple and by a truncated packet. */
+static void
+run_pkt(struct tpkt *p, uint32_t *peer, unsigned i)
+{
+	unsigned f = ((i / 4) * 5) % (FLOWS + 8);
+
+	flow_pkt(p, f);
+	*peer = f % 4;
+	if (i % 9 == 2)
+		*peer = (f + 1) % 4;
+	if (i % 17 == 7)
+		p->len = 24;
+}
+
+static void
+test_runs_of_one_flow(void)
+{
+	struct burst_outcome o;
+
+	burst_against_one_by_one("nb_c", "nb_d", run_pkt, &o);
+	CU_ASSERT(o.hits > 10 && o.misses > 10 && o.errs > 3);
+}
+
+/* The fast path writes a session key as two words (nat_okey_set) and hashes it inline
+ * (nat_key_hash): the words must be the key the fields describe, and the hash the table's. */
+static void
+test_key_words_and_hash(void)
+{
+	struct mg_nat *nat = t_nat("nb_k");
+	struct nat_okey fields = { .peer_id = 0xabcdef, .proto = IPPROTO_UDP,
+				   .src_addr = rte_cpu_to_be_32(T_CLIENT),
+				   .dst_addr = rte_cpu_to_be_32(T_REMOTE),
+				   .src_port = rte_cpu_to_be_16(1234),
+				   .dst_port = rte_cpu_to_be_16(53) };
+	struct nat_okey words;
+
+	nat_okey_set(&words, 0xabcdef, IPPROTO_UDP, fields.src_addr, fields.dst_addr,
+		     fields.src_port, fields.dst_port);
+	CU_ASSERT_EQUAL(memcmp(&words, &fields, sizeof(words)), 0);
+	CU_ASSERT(nat_key_eq(&words, &fields));
+	words.dst_port ^= 1;
+	CU_ASSERT(!nat_key_eq(&words, &fields));
+	CU_ASSERT_EQUAL(nat_key_hash(nat, &fields), rte_hash_hash(nat->out_h, &fields));
+	CU_ASSERT_EQUAL(nat_key_hash(nat, &fields), rte_hash_hash(nat->in_h, &fields));
+	CU_ASSERT_EQUAL(nat_key_hash(nat, &fields), rte_hash_hash(nat->map_h, &fields));
+	mg_nat_destroy(nat);
 }
 
 /* A live session touched by the burst keeps its timer: it expires 300 s after the burst. */
@@ -144,6 +214,8 @@ main(int argc, char **argv)
 	static const struct mg_cunit_case cases[] = {
 		{ "burst lookup = one by one", test_burst_matches_one_by_one },
 		{ "burst lookup refreshes timers", test_burst_refreshes_timer },
+		{ "runs of one flow", test_runs_of_one_flow },
+		{ "key words and hash", test_key_words_and_hash },
 	};
 
 	(void)argc;
