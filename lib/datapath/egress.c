@@ -193,7 +193,7 @@ mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_
 	struct mg_pkt_ipv4_info info[MG_DP_BURST * 2];
 	struct rte_mbuf *ok[MG_DP_BURST * 2];
 	struct rte_ipv4_hdr *ips[MG_DP_BURST * 2];
-	uint32_t peer_ids[MG_DP_BURST * 2], lens[MG_DP_BURST * 2];
+	uint32_t peer_ids[MG_DP_BURST * 2];
 	enum mg_nat_result res[MG_DP_BURST * 2];
 	struct mg_dp_l2_cache l2c = { .hop_be = 0 };
 	uint16_t k = 0;
@@ -207,11 +207,10 @@ mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_
 		ok[k] = pkts[i];
 		ips[k] = rte_pktmbuf_mtod(pkts[i], struct rte_ipv4_hdr *);
 		peer_ids[k] = mg_dp_mbuf_peer(pkts[i]);
-		lens[k] = info[k].total_len;
 		k++;
 	}
 	if (k > 0)
-		mg_nat_out_lookup_burst(w->nat, peer_ids, ips, lens, k, now, res);
+		mg_nat_out_lookup_burst(w->nat, peer_ids, ips, info, k, now, res);
 	for (uint16_t i = 0; i < k; i++) {
 		if (translate_out(w, ok[i], &info[i], res[i], &created, now, to_peer) &&
 		    finish_out(w, ok[i], &info[i], now, &l2c))

@@ -14,6 +14,8 @@
 
 #include <rte_ip.h>
 
+#include "ipv4.h"
+
 /* Results of every NAT call, with the string mg_nat_result_str() gives for each. */
 #define MG_NAT_RESULTS(X)                                                                      \
 	X(OK, "ok")                                                                            \
@@ -78,15 +80,18 @@ enum mg_nat_result mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id,
 
 enum { MG_NAT_BURST_MAX = 64 }; /* packets per mg_nat_out_lookup_burst call (more are chunked) */
 
-/* The fast path out over a burst: res[i] and packet i exactly as mg_nat_out_lookup(nat,
- * peer_ids[i], ips[i], lens[i], now_ns) called for i = 0..n-1 in order would leave them. The
- * session table is searched for the whole burst at once (rte_hash bulk lookup, which prefetches
- * the buckets) and the sessions are prefetched before any is touched, so cache misses overlap.
- * A caller that then creates a session for a MISS must look the later MISSes of the burst up
- * again: they may belong to the same new flow. */
+/* The fast path out over a burst of packets the caller has parsed: infos[i] is what
+ * mg_pkt_ipv4_parse returned for ips[i] with verdict OK (so an unfragmented TCP, UDP or ICMP
+ * packet whose L4 header is within its total length). res[i] and packet i end exactly as
+ * mg_nat_out_lookup(nat, peer_ids[i], ips[i], infos[i].total_len, now_ns) called for i = 0..n-1
+ * in order would leave them. The session table is searched for the whole burst at once (rte_hash
+ * bulk lookup, which prefetches the buckets; consecutive packets of one flow once) and the
+ * sessions are prefetched before any is touched, so cache misses overlap. A caller that then
+ * creates a session for a MISS must look the later MISSes of the burst up again: they may belong
+ * to the same new flow. */
 void mg_nat_out_lookup_burst(struct mg_nat *nat, const uint32_t *peer_ids,
-			     struct rte_ipv4_hdr *const *ips, const uint32_t *lens, unsigned n,
-			     uint64_t now_ns, enum mg_nat_result *res);
+			     struct rte_ipv4_hdr *const *ips, const struct mg_pkt_ipv4_info *infos,
+			     unsigned n, uint64_t now_ns, enum mg_nat_result *res);
 
 /* Slow path out, called after the exit policy allowed the destination: create the mapping and
  * session, then translate as above. TCP: only a SYN may open a session (else ERR_TCP_NOT_SYN);

@@ -9,6 +9,7 @@
 #include <rte_icmp.h>
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "nat_internal.h"
 
@@ -32,6 +33,44 @@ out_key(const struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip, uin
 		return r;
 	if (l4->proto == IPPROTO_ICMP && !icmp_echo(l4->icmp_type))
 		return MG_NAT_ERR_UNSUPPORTED;
+	nat_okey_set(k, peer_id, l4->proto, ip->src_addr, ip->dst_addr, *l4->own, l4->remote);
+	return MG_NAT_OK;
+}
+
+/* The L4 view and session key of a packet mg_pkt_ipv4_parse accepted: out_key without parsing
+ * again. */
+static inline enum mg_nat_result
+out_key_parsed(const struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
+	       const struct mg_pkt_ipv4_info *info, struct nat_l4 *l4, struct nat_okey *k)
+{
+	uint8_t *p = (uint8_t *)ip + info->hdr_len;
+
+	if (unlikely(peer_id >= nat->max_peers))
+		return MG_NAT_ERR_BAD_PEER;
+	l4->proto = info->proto;
+	l4->tcp_flags = info->tcp_flags;
+	l4->icmp_type = info->icmp_type;
+	if (likely(info->proto == IPPROTO_UDP)) {
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)p;
+
+		l4->own = &udp->src_port;
+		l4->remote = udp->dst_port;
+		l4->csum = &udp->dgram_cksum;
+	} else if (info->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)p;
+
+		l4->own = &tcp->src_port;
+		l4->remote = tcp->dst_port;
+		l4->csum = &tcp->cksum;
+	} else {
+		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)p;
+
+		if (!icmp_echo(info->icmp_type))
+			return MG_NAT_ERR_UNSUPPORTED;
+		l4->own = &icmp->icmp_ident;
+		l4->remote = 0;
+		l4->csum = &icmp->icmp_cksum;
+	}
 	nat_okey_set(k, peer_id, l4->proto, ip->src_addr, ip->dst_addr, *l4->own, l4->remote);
 	return MG_NAT_OK;
 }
@@ -100,7 +139,8 @@ mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
  * alone. */
 static void
 out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_hdr *const *ips,
-		 const uint32_t *lens, unsigned n, uint64_t now_ns, enum mg_nat_result *res)
+		 const struct mg_pkt_ipv4_info *infos, unsigned n, uint64_t now_ns,
+		 enum mg_nat_result *res)
 {
 	struct nat_okey keys[MG_NAT_BURST_MAX];
 	struct nat_l4 l4[MG_NAT_BURST_MAX];
@@ -112,7 +152,7 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 	unsigned nk = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		res[i] = out_key(nat, peer_ids[i], ips[i], lens[i], &l4[i], &keys[i]);
+		res[i] = out_key_parsed(nat, peer_ids[i], ips[i], &infos[i], &l4[i], &keys[i]);
 		if (unlikely(res[i] != MG_NAT_OK))
 			continue;
 		if (nk > 0 && nat_key_eq(&keys[i], &keys[at[nk - 1]])) {
@@ -153,11 +193,11 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 
 void
 mg_nat_out_lookup_burst(struct mg_nat *nat, const uint32_t *peer_ids,
-			struct rte_ipv4_hdr *const *ips, const uint32_t *lens, unsigned n,
-			uint64_t now_ns, enum mg_nat_result *res)
+			struct rte_ipv4_hdr *const *ips, const struct mg_pkt_ipv4_info *infos,
+			unsigned n, uint64_t now_ns, enum mg_nat_result *res)
 {
 	for (unsigned off = 0; off < n; off += MG_NAT_BURST_MAX)
-		out_lookup_chunk(nat, peer_ids + off, ips + off, lens + off,
+		out_lookup_chunk(nat, peer_ids + off, ips + off, infos + off,
 				 RTE_MIN(n - off, (unsigned)MG_NAT_BURST_MAX), now_ns, res + off);
 }
 

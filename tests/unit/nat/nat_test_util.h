@@ -208,6 +208,36 @@ t_check_csums(struct rte_ipv4_hdr *ip)
 	}
 }
 
+/* mg_nat_out_lookup_burst as the egress stage calls it: each packet (lens[i] bytes) parsed first
+ * with mg_pkt_ipv4_parse. A packet the parser refuses never reaches NAT: its res[i] is
+ * MG_NAT_RESULT_COUNT. */
+enum { T_BURST_MAX = 256 };
+
+static inline void
+t_out_burst(struct mg_nat *nat, const uint32_t *peers, struct rte_ipv4_hdr *const *ips,
+	    const uint32_t *lens, unsigned n, uint64_t now, enum mg_nat_result *res)
+{
+	struct mg_pkt_ipv4_info info[T_BURST_MAX];
+	struct rte_ipv4_hdr *parsed_ips[T_BURST_MAX];
+	uint32_t parsed_peers[T_BURST_MAX];
+	enum mg_nat_result r[T_BURST_MAX];
+	unsigned at[T_BURST_MAX], k = 0;
+
+	CU_ASSERT_FATAL(n <= T_BURST_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		res[i] = MG_NAT_RESULT_COUNT;
+		if (mg_pkt_ipv4_parse((const uint8_t *)ips[i], lens[i], &info[k]) !=
+		    MG_PKT_VERDICT_OK)
+			continue;
+		parsed_ips[k] = ips[i];
+		parsed_peers[k] = peers[i];
+		at[k++] = i;
+	}
+	mg_nat_out_lookup_burst(nat, parsed_peers, parsed_ips, info, k, now, r);
+	for (unsigned j = 0; j < k; j++)
+		res[at[j]] = r[j];
+}
+
 static inline void
 t_params(struct mg_nat_params *p, const char *name)
 {

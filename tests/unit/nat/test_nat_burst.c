@@ -83,7 +83,7 @@ burst_against_one_by_one(const char *name_a, const char *name_b,
 	uint32_t peers[BURST], lens[BURST];
 	enum mg_nat_result ra[BURST], rb;
 	struct mg_nat_stats sa, sb;
-	uint64_t now = 302 * T_SEC;
+	uint64_t now = 302 * T_SEC, not_met[MG_NAT_RESULT_COUNT] = { 0 };
 
 	*o = (struct burst_outcome){ 0 };
 	fill(a);
@@ -94,10 +94,16 @@ burst_against_one_by_one(const char *name_a, const char *name_b,
 		ips[i] = tp_ip(&pa[i]);
 		lens[i] = pa[i].len;
 	}
-	mg_nat_out_lookup_burst(a, peers, ips, lens, BURST, now, ra);
+	t_out_burst(a, peers, ips, lens, BURST, now, ra);
 	for (unsigned i = 0; i < BURST; i++) {
 		rb = mg_nat_out_lookup(b, peers[i], tp_ip(&pb[i]), pb[i].len, now);
-		CU_ASSERT_EQUAL(ra[i], rb);
+		/* A packet the parser refused never met NAT; NAT refuses it too. */
+		if (ra[i] == MG_NAT_RESULT_COUNT) {
+			CU_ASSERT(rb != MG_NAT_OK && rb != MG_NAT_MISS);
+			not_met[rb]++;
+		} else {
+			CU_ASSERT_EQUAL(ra[i], rb);
+		}
 		CU_ASSERT_EQUAL(memcmp(pa[i].buf, pb[i].buf, sizeof(pa[i].buf)), 0);
 		o->hits += rb == MG_NAT_OK;
 		o->misses += rb == MG_NAT_MISS;
@@ -110,7 +116,8 @@ burst_against_one_by_one(const char *name_a, const char *name_b,
 	mg_nat_get_stats(b, &sb);
 	CU_ASSERT_EQUAL(sa.sessions, sb.sessions);
 	CU_ASSERT_EQUAL(sa.expired, sb.expired);
-	CU_ASSERT_EQUAL(memcmp(sa.out_lookup, sb.out_lookup, sizeof(sa.out_lookup)), 0);
+	for (unsigned r = 0; r < MG_NAT_RESULT_COUNT; r++)
+		CU_ASSERT_EQUAL(sa.out_lookup[r] + not_met[r], sb.out_lookup[r]);
 	o->sessions = sa.sessions;
 	/* Both instances expire the same sessions at the same time afterwards. */
 	CU_ASSERT_EQUAL(mg_nat_expire(a, 600 * T_SEC, 100), mg_nat_expire(b, 600 * T_SEC, 100));
@@ -200,7 +207,7 @@ test_burst_refreshes_timer(void)
 		ips[i] = tp_ip(&p[i]);
 		lens[i] = p[i].len;
 	}
-	mg_nat_out_lookup_burst(nat, peers, ips, lens, 2, 100 * T_SEC, r);
+	t_out_burst(nat, peers, ips, lens, 2, 100 * T_SEC, r);
 	CU_ASSERT(r[0] == MG_NAT_OK && r[1] == MG_NAT_OK);
 	CU_ASSERT_EQUAL(mg_nat_expire(nat, 302 * T_SEC, 100), 1);  /* flow 1 */
 	CU_ASSERT_EQUAL(mg_nat_expire(nat, 399 * T_SEC, 100), 0);

@@ -24,7 +24,7 @@ bulk_one(struct mg_nat *nat, struct tpkt *p, uint64_t now)
 	uint32_t peer = 0, len = p->len;
 	enum mg_nat_result r;
 
-	mg_nat_out_lookup_burst(nat, &peer, &ip, &len, 1, now, &r);
+	t_out_burst(nat, &peer, &ip, &len, 1, now, &r);
 	return r;
 }
 
@@ -126,7 +126,7 @@ test_egress_pattern_matches_one_by_one(void)
 		ips[i] = tp_ip(&pa[i]);
 		lens[i] = pa[i].len;
 	}
-	mg_nat_out_lookup_burst(a, peers, ips, lens, N, T_SEC, res);
+	t_out_burst(a, peers, ips, lens, N, T_SEC, res);
 	for (unsigned i = 0; i < N; i++) {
 		enum mg_nat_result r = res[i];
 
