@@ -6,6 +6,7 @@
 #ifndef MG_NAT_INTERNAL_H
 #define MG_NAT_INTERNAL_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 
+#include "csum.h"
 #include "nat.h"
 
 enum nat_limits {
@@ -224,6 +226,12 @@ nat_count(uint64_t *c)
 }
 
 static inline void
+nat_count_n(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+static inline void
 nat_gauge_set(uint64_t *c, uint64_t v)
 {
 	__atomic_store_n(c, v, __ATOMIC_RELAXED);
@@ -269,8 +277,30 @@ void nat_tcp_track(struct nat_session *s, uint8_t flags, bool outbound);
 /* nat_pkt.c */
 enum mg_nat_result nat_l4_parse(struct rte_ipv4_hdr *ip, uint32_t len, bool outbound,
 				struct nat_l4 *l4);
-void nat_rewrite(struct rte_ipv4_hdr *ip, const struct nat_l4 *l4, rte_be32_t *addr,
-		 uint32_t new_addr, uint16_t new_port);
+/* Set *addr (a field of ip) and l4's own port, fixing the IP and L4 checksums with one fold each
+ * (RFC 1624). The ICMP checksum has no pseudo-header; a UDP checksum of 0 means "none" and stays
+ * 0 (RFC 768), and a computed 0 is sent as 0xffff. */
+static inline void
+nat_rewrite(struct rte_ipv4_hdr *ip, const struct nat_l4 *l4, rte_be32_t *addr,
+	    uint32_t new_addr, uint16_t new_port)
+{
+	uint32_t d_addr = mg_csum_delta32(*addr, new_addr);
+	uint32_t d_port = mg_csum_delta16(*l4->own, new_port);
+	uint16_t c;
+
+	*addr = new_addr;
+	*l4->own = new_port;
+	ip->hdr_checksum = mg_csum_apply(ip->hdr_checksum, d_addr);
+	if (l4->proto == IPPROTO_ICMP) {
+		*l4->csum = mg_csum_apply(*l4->csum, d_port);
+		return;
+	}
+	if (l4->proto == IPPROTO_UDP && *l4->csum == 0)
+		return;
+	c = mg_csum_apply(*l4->csum, d_addr + d_port);
+	*l4->csum = (l4->proto == IPPROTO_UDP && c == 0) ? 0xffff : c;
+}
+
 static inline uint32_t
 nat_ihl(const struct rte_ipv4_hdr *ip)
 {

@@ -133,6 +133,25 @@ mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
 	return r;
 }
 
+/* The per-result counters of a burst: hits and misses added once (a counter incremented per
+ * packet would chain every iteration to the last one's store). */
+static void
+count_results(struct mg_nat *nat, const enum mg_nat_result *res, unsigned n)
+{
+	uint64_t ok = 0, miss = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (likely(res[i] == MG_NAT_OK))
+			ok++;
+		else if (res[i] == MG_NAT_MISS)
+			miss++;
+		else
+			nat_count(&nat->st.out_lookup[res[i]]);
+	}
+	nat_count_n(&nat->st.out_lookup[MG_NAT_OK], ok);
+	nat_count_n(&nat->st.out_lookup[MG_NAT_MISS], miss);
+}
+
 /* Bulk lookup of up to MG_NAT_BURST_MAX packets. Consecutive packets of one flow (a burst of a
  * transfer) share one key slot, hashed and looked up once. A session freed on the way (found
  * expired) may have been another packet's bulk hit: from then on each packet is looked up
@@ -187,8 +206,7 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 		else
 			res[i] = MG_NAT_MISS;
 	}
-	for (unsigned i = 0; i < n; i++)
-		nat_count(&nat->st.out_lookup[res[i]]);
+	count_results(nat, res, n);
 }
 
 void

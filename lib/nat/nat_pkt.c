@@ -1,7 +1,7 @@
-/* Packet side of NAT44: parse the L4 header a translation needs and rewrite an address and port
- * in place with incremental checksum updates (RFC 1624, lib/pkt/csum.h).
+/* Packet side of NAT44: parse the L4 header a translation needs (the rewrite itself is inline,
+ * nat_rewrite in nat_internal.h).
  *
- * Neither function looks at tables or time; the caller decides what to rewrite.
+ * Looks at no table and no time; the caller decides what to rewrite.
  */
 #include <netinet/in.h>
 
@@ -10,7 +10,6 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "csum.h"
 #include "nat_internal.h"
 
 static enum mg_nat_result
@@ -66,28 +65,4 @@ nat_l4_parse(struct rte_ipv4_hdr *ip, uint32_t len, bool outbound, struct nat_l4
 	default:
 		return MG_NAT_ERR_UNSUPPORTED;
 	}
-}
-
-/* Set *addr (a field of ip) and l4's own port, fixing the IP and L4 checksums. The ICMP checksum
- * has no pseudo-header; a UDP checksum of 0 means "none" and stays 0 (RFC 768). */
-void
-nat_rewrite(struct rte_ipv4_hdr *ip, const struct nat_l4 *l4, rte_be32_t *addr,
-	    uint32_t new_addr, uint16_t new_port)
-{
-	uint32_t old_addr = *addr;
-	uint16_t old_port = *l4->own;
-
-	*addr = new_addr;
-	*l4->own = new_port;
-	mg_csum_replace32(&ip->hdr_checksum, old_addr, new_addr);
-	if (l4->proto == IPPROTO_ICMP) {
-		mg_csum_replace16(l4->csum, old_port, new_port);
-		return;
-	}
-	if (l4->proto == IPPROTO_UDP && *l4->csum == 0)
-		return;
-	mg_csum_replace32(l4->csum, old_addr, new_addr);
-	mg_csum_replace16(l4->csum, old_port, new_port);
-	if (l4->proto == IPPROTO_UDP && *l4->csum == 0)
-		*l4->csum = 0xffff;
 }

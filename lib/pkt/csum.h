@@ -8,25 +8,45 @@
 
 #include <stdint.h>
 
+/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), split in two so that several fields changing in one
+ * header cost one fold: the sum of ~m + m' over the changed 16-bit words (a "delta", unfolded),
+ * then its application to a checksum. Deltas of a few fields add without overflow. */
+static inline uint32_t
+mg_csum_delta16(uint16_t old_v, uint16_t new_v)
+{
+	return (uint32_t)(uint16_t)~old_v + new_v;
+}
+
+static inline uint32_t
+mg_csum_delta32(uint32_t old_v, uint32_t new_v)
+{
+	return mg_csum_delta16((uint16_t)(old_v >> 16), (uint16_t)(new_v >> 16)) +
+	       mg_csum_delta16((uint16_t)old_v, (uint16_t)new_v);
+}
+
+/* Checksum sum (network order) after the changes that make up delta. */
+static inline uint16_t
+mg_csum_apply(uint16_t sum, uint32_t delta)
+{
+	uint32_t s = (uint32_t)(uint16_t)~sum + delta;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 /* Update checksum *sum (network order) for a 16-bit field changing from old to new. */
 static inline void
 mg_csum_replace16(uint16_t *sum, uint16_t old_v, uint16_t new_v)
 {
-	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') */
-	uint32_t s = (uint16_t)~*sum;
-	s += (uint16_t)~old_v;
-	s += new_v;
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	*sum = (uint16_t)~s;
+	*sum = mg_csum_apply(*sum, mg_csum_delta16(old_v, new_v));
 }
 
 /* Same for a 32-bit field (an IPv4 address), given in network order. */
 static inline void
 mg_csum_replace32(uint16_t *sum, uint32_t old_v, uint32_t new_v)
 {
-	mg_csum_replace16(sum, (uint16_t)(old_v >> 16), (uint16_t)(new_v >> 16));
-	mg_csum_replace16(sum, (uint16_t)old_v, (uint16_t)new_v);
+	*sum = mg_csum_apply(*sum, mg_csum_delta32(old_v, new_v));
 }
 
 #endif /* MG_PKT_CSUM_H */
