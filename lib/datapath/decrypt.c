@@ -1,13 +1,12 @@
 /* The decrypt stage: WireGuard transport data (type 4) from peers.
  *
- * For a burst: look the receiver indices up in the lock-free index table at once (a run of one
- * index once), reject replays and expired keys before spending cycles on the AEAD, open the
+ * For a burst: look the receiver indices up in the lock-free index table (index_table.h; a run
+ * of one index once), reject replays and expired keys before spending cycles on the AEAD, open the
  * survivors with one IPsec-MB burst submission, then, in packet order and only for packets that
  * authenticated, commit the counter to the replay window, note the peer's endpoint (roaming) and
  * leave the inner packet at the start of the mbuf.
  */
 #include <rte_ether.h>
-#include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -231,33 +230,36 @@ check_header(struct mg_dp_worker *w, struct rte_mbuf *m, uint32_t *receiver)
 	return true;
 }
 
-/* Start loading what the pre-AEAD checks read: the keypair's age and replay window. */
-static void
-prefetch_keypairs(void *const *data, uint64_t hits, uint16_t n)
-{
-	for (uint16_t i = 0; i < n; i++)
-		if (hits & (1ULL << i))
-			rte_prefetch0(&((struct mg_dp_keypair *)data[i])->replay);
-}
-
-/* Receiver indices of a burst, each run of one index looked up once (a burst often carries
- * several packets of one peer). key_of[c] is candidate c's entry in receivers/keys. */
+/* The keypairs of a burst's receiver indices (data[j] NULL: unknown), each run of one index
+ * looked up once (a burst often carries several packets of one peer). All first buckets are
+ * fetched before any is searched, then each keypair's replay window, which the pre-AEAD checks
+ * read. key_of[c] is candidate c's entry in receivers. */
 struct index_keys {
 	uint16_t n;
 	uint32_t receivers[MG_DP_BURST * 2];
-	const void *keys[MG_DP_BURST * 2];
 	uint8_t key_of[MG_DP_BURST * 2];
 };
 
 static void
 index_keys_add(struct index_keys *k, uint16_t cand, uint32_t receiver)
 {
-	if (k->n == 0 || k->receivers[k->n - 1] != receiver) {
-		k->receivers[k->n] = receiver;
-		k->keys[k->n] = &k->receivers[k->n];
-		k->n++;
-	}
+	if (k->n == 0 || k->receivers[k->n - 1] != receiver)
+		k->receivers[k->n++] = receiver;
 	k->key_of[cand] = (uint8_t)(k->n - 1);
+}
+
+static void
+index_lookup(const struct mg_dp *dp, const struct index_keys *k, struct mg_dp_keypair **data)
+{
+	for (uint16_t j = 0; j < k->n; j++)
+		mg_dp_index_prefetch(&dp->index_table, k->receivers[j]);
+	for (uint16_t j = 0; j < k->n; j++) {
+		int64_t slot = mg_dp_index_lookup(&dp->index_table, k->receivers[j]);
+
+		data[j] = slot >= 0 ? &dp->keypairs[slot] : NULL;
+		if (data[j] != NULL)
+			rte_prefetch0(&data[j]->replay);
+	}
 }
 
 uint16_t
@@ -265,11 +267,10 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 {
 	struct mg_dp_split split = { .kept = 0, .n_tail = 0 };
 	struct index_keys k = { .n = 0 };
-	void *data[MG_DP_BURST * 2];
+	struct mg_dp_keypair *data[MG_DP_BURST * 2];
 	struct rte_mbuf *candidates[MG_DP_BURST * 2];
 	struct open_batch batch;
 	uint16_t n_cand = 0;
-	uint64_t hits = 0;
 	struct rx_tally tally = { .single_writer = mg_dp_single_writer(w) };
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -282,16 +283,14 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 			mg_dp_reject(&split, pkts[i]);
 		}
 	}
-	if (k.n > 0)
-		rte_hash_lookup_bulk_data(w->dp->index_table, k.keys, k.n, &hits, data);
-	prefetch_keypairs(data, hits, k.n);
+	index_lookup(w->dp, &k, data);
 
 	batch.n = 0;
 	for (uint16_t i = 0; i < n_cand; i++) {
 		struct rte_mbuf *m = candidates[i];
 		uint8_t key = k.key_of[i];
 
-		if (unlikely(!(hits & (1ULL << key)))) {
+		if (unlikely(data[key] == NULL)) {
 			MG_DP_DROP(w, WG_UNKNOWN_INDEX);
 			mg_dp_reject(&split, m);
 		} else if (!queue_open(w, m, data[key], now, &batch)) {

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <sodium.h>
@@ -55,32 +54,13 @@ create_rcu(struct mg_dp_private *pv, const struct mg_dp_params *p)
 		.free_fn = slot_reclaimed,
 		.p = pv,
 	};
-	struct rte_hash_rcu_config hrcu = { .mode = RTE_HASH_QSBR_MODE_DQ };
 
 	pv->dp.qsbr = rte_zmalloc_socket("mg_qsbr", sz, RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (pv->dp.qsbr == NULL || rte_rcu_qsbr_init(pv->dp.qsbr, p->n_workers) != 0)
 		return -ENOMEM;
 	dq.v = pv->dp.qsbr;
 	pv->dq = rte_rcu_qsbr_dq_create(&dq);
-	if (pv->dq == NULL)
-		return -ENOMEM;
-	hrcu.v = pv->dp.qsbr;
-	return rte_hash_rcu_qsbr_add(pv->dp.index_table, &hrcu);
-}
-
-static int
-create_index_table(struct mg_dp *dp, int socket_id)
-{
-	struct rte_hash_parameters hp = {
-		.name = "mg_index",
-		.entries = dp->max_keypairs < 64 ? 64 : dp->max_keypairs,
-		.key_len = sizeof(uint32_t),
-		.socket_id = socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
-	};
-
-	dp->index_table = rte_hash_create(&hp);
-	return dp->index_table ? 0 : -ENOMEM;
+	return pv->dq != NULL ? 0 : -ENOMEM;
 }
 
 struct mg_dp *
@@ -103,7 +83,8 @@ mg_dp_create(const struct mg_dp_params *p)
 					   p->socket_id);
 	dp->neigh = mg_neigh_create(p->socket_id);
 	if (dp->peers == NULL || dp->keypairs == NULL || pv->free_slots == NULL ||
-	    dp->neigh == NULL || create_index_table(dp, p->socket_id) != 0 ||
+	    dp->neigh == NULL || mg_dp_index_init(&dp->index_table, dp->max_keypairs, randombytes_random(),
+			     p->socket_id) != 0 ||
 	    create_rcu(pv, p) != 0) {
 		mg_dp_destroy(dp);
 		return NULL;
@@ -122,7 +103,7 @@ mg_dp_destroy(struct mg_dp *dp)
 		return;
 	if (pv->dq != NULL)
 		rte_rcu_qsbr_dq_delete(pv->dq);
-	rte_hash_free(dp->index_table);
+	mg_dp_index_free(&dp->index_table);
 	if (dp->keypairs != NULL)
 		sodium_memzero(dp->keypairs, sizeof(*dp->keypairs) * dp->max_keypairs);
 	for (uint32_t i = 0; dp->peers != NULL && i < dp->max_peers; i++)
@@ -206,7 +187,7 @@ retire(struct mg_dp *dp, struct mg_dp_keypair *kp, uint32_t released[3], unsigne
 	if (kp == NULL)
 		return;
 	slot = (uint32_t)(kp - dp->keypairs);
-	rte_hash_del_key(dp->index_table, &kp->local_index);
+	mg_dp_index_del(&dp->index_table, kp->local_index, slot);
 	released[(*n_released)++] = kp->local_index;
 	if (rte_rcu_qsbr_dq_enqueue(priv(dp)->dq, &slot) != 0) {
 		/* The queue is sized for every slot, so this means a bug; keep the slot leaked
@@ -239,7 +220,8 @@ mg_dp_keypair_install(struct mg_dp *dp, uint32_t peer_id, const struct mg_dp_key
 	kp->birth_ns = now;
 	rte_spinlock_init(&kp->replay_lock);
 	mg_replay_init(&kp->replay);
-	if (rte_hash_add_key_data(dp->index_table, &kp->local_index, kp) != 0) {
+	if (mg_dp_index_add(&dp->index_table, kp->local_index,
+			    (uint32_t)(kp - dp->keypairs)) != 0) {
 		sodium_memzero(kp, sizeof(*kp));
 		pv->free_slots[pv->n_free++] = (uint32_t)(kp - dp->keypairs);
 		return -ENOSPC;

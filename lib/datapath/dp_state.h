@@ -16,6 +16,7 @@
 #include <rte_spinlock.h>
 
 #include "dp_counters.h"
+#include "index_table.h"
 #include "replay.h"
 
 struct rte_hash;
@@ -160,7 +161,7 @@ struct mg_dp {
 	uint32_t max_peers;
 	struct mg_dp_keypair *keypairs;
 	uint32_t max_keypairs;
-	struct rte_hash *index_table;   /* local index -> keypair slot, lock-free readers */
+	struct mg_dp_index_table index_table; /* local index -> keypair slot, lock-free readers */
 	struct rte_hash *relay_targets; /* mesh nodes' WireGuard endpoints (relay.h); NULL = none */
 	bool relay_only;                /* forward only to relay targets (a relay, not an exit) */
 	struct rte_rcu_qsbr *qsbr;
