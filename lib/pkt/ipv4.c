@@ -70,6 +70,25 @@ parse_icmp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
 	return MG_PKT_VERDICT_OK;
 }
 
+/* RFC 1071 verification: a correct header sums to 0xffff. A header without options (nearly every
+ * packet) is summed as five 32-bit words with one fold at the end. */
+static inline bool
+hdr_sum_ok(const uint8_t *p, uint16_t hdr_len)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	if (unlikely(hdr_len != sizeof(w)))
+		return rte_raw_cksum(p, hdr_len) == 0xffff;
+	memcpy(w, p, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
 /* Version, lengths and checksum of the header itself; fills the L3 part of *info. */
 static enum mg_pkt_verdict
 parse_l3(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
@@ -88,8 +107,7 @@ parse_l3(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
 	total = rd16(p + 2);
 	if (total < hdr_len || total > len)
 		return MG_PKT_VERDICT_BAD_TOTAL_LEN;
-	/* A correct header sums to 0xffff (RFC 1071 verification). */
-	if (rte_raw_cksum(p, hdr_len) != 0xffff)
+	if (!hdr_sum_ok(p, hdr_len))
 		return MG_PKT_VERDICT_BAD_HDR_CSUM;
 
 	memcpy(&info->src_be, p + 12, 4);
