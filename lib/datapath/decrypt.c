@@ -46,52 +46,64 @@ signal_confirm(struct mg_dp_worker *w, struct mg_dp_keypair *kp)
 		kp->confirm_sent = false; /* retry with the next packet */
 }
 
-/* A peer's received packets and bytes over a run of its packets in the burst, added with one
- * atomic each when the peer changes or the burst ends rather than two per packet (other lcores
- * may count the same peer, so the adds stay atomic unless this lcore is the only writer). */
+/* The bookkeeping of a run of one peer's packets in the burst, done once when the peer changes
+ * or the burst ends rather than per packet: received packets and bytes (one atomic add each;
+ * other lcores may count the same peer, so the adds stay atomic unless this lcore is the only
+ * writer), the last-receive times, and the endpoint of the run's last packet (roaming: WireGuard
+ * sends to where the latest authenticated packet came from). A keypair's first packet may ask
+ * the control lcore to confirm it, checked when the keypair changes within the run. */
 struct rx_tally {
 	struct mg_dp_peer *peer;
-	uint64_t packets, bytes;
+	struct mg_dp_keypair *kp;
+	uint64_t packets, bytes, endpoint, now;
 	bool single_writer;  /* mg_dp_single_writer(): no locked adds */
 };
 
 static void
-tally_flush(struct rx_tally *t)
+confirm_check(struct mg_dp_worker *w, const struct mg_dp_peer *peer, struct mg_dp_keypair *kp)
 {
-	if (t->packets != 0) {
-		mg_dp_counter_add(&t->peer->rx_packets, t->packets, t->single_writer);
-		mg_dp_counter_add(&t->peer->rx_bytes, t->bytes, t->single_writer);
+	if (unlikely(!kp->confirm_sent) && __atomic_load_n(&peer->next, __ATOMIC_ACQUIRE) == kp)
+		signal_confirm(w, kp);
+}
+
+static void
+tally_flush(struct mg_dp_worker *w, struct rx_tally *t)
+{
+	struct mg_dp_peer *peer = t->peer;
+
+	if (peer == NULL)
+		return;
+	mg_dp_counter_add(&peer->rx_packets, t->packets, t->single_writer);
+	__atomic_store_n(&peer->last_rx_ns, t->now, __ATOMIC_RELAXED);
+	if (t->bytes != 0) {
+		mg_dp_counter_add(&peer->rx_bytes, t->bytes, t->single_writer);
+		__atomic_store_n(&peer->last_rx_data_ns, t->now, __ATOMIC_RELAXED);
 	}
+	if (unlikely(__atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED) != t->endpoint)) {
+		/* An authenticated packet from a new address: the peer roamed. */
+		__atomic_store_n(&peer->endpoint, t->endpoint, __ATOMIC_RELAXED);
+		MG_DP_COUNT(w, ENDPOINT_ROAMED, 1);
+	}
+	t->peer = NULL;
+	t->kp = NULL;
 	t->packets = t->bytes = 0;
 }
 
 static void
-tally_add(struct rx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
+note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypair *kp,
+	     uint64_t endpoint, uint32_t bytes, struct rx_tally *t)
 {
 	if (peer != t->peer) {
-		tally_flush(t);
+		tally_flush(w, t);
 		t->peer = peer;
+	}
+	if (kp != t->kp) {
+		confirm_check(w, peer, kp);
+		t->kp = kp;
 	}
 	t->packets++;
 	t->bytes += bytes;
-}
-
-static void
-note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypair *kp,
-	     uint64_t endpoint, uint32_t bytes, uint64_t now, struct rx_tally *tally)
-{
-	__atomic_store_n(&peer->last_rx_ns, now, __ATOMIC_RELAXED);
-	if (bytes != 0)
-		__atomic_store_n(&peer->last_rx_data_ns, now, __ATOMIC_RELAXED);
-	tally_add(tally, peer, bytes);
-	if (unlikely(__atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED) != endpoint)) {
-		/* An authenticated packet from a new address: the peer roamed. */
-		__atomic_store_n(&peer->endpoint, endpoint, __ATOMIC_RELAXED);
-		MG_DP_COUNT(w, ENDPOINT_ROAMED, 1);
-	}
-	if (unlikely(!kp->confirm_sent) &&
-	    __atomic_load_n(&peer->next, __ATOMIC_ACQUIRE) == kp)
-		signal_confirm(w, kp);
+	t->endpoint = endpoint;
 }
 
 /* Commit the counters of the packets that authenticated (bits of ok) to their keypairs' replay
@@ -125,7 +137,7 @@ commit_replay(const struct open_batch *b, uint32_t ok, bool shared)
 /* An authenticated, fresh packet: peer bookkeeping, then strip the outer headers and the tag so
  * the inner packet starts the mbuf. Returns false for a keepalive (consumed). */
 static bool
-finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i, uint64_t now,
+finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i,
 	   struct rx_tally *tally)
 {
 	struct rte_mbuf *m = b->m[i];
@@ -134,7 +146,7 @@ finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i, uint6
 	uint32_t plain_len = (uint32_t)b->op[i].len;
 
 	rte_prefetch0(peer->allowed); /* egress checks the source against it next */
-	note_peer_rx(w, peer, kp, b->endpoint[i], plain_len, now, tally);
+	note_peer_rx(w, peer, kp, b->endpoint[i], plain_len, tally);
 	if (plain_len == 0) {
 		MG_DP_COUNT(w, KEEPALIVES_RX, 1);
 		return false;
@@ -149,8 +161,8 @@ finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i, uint6
 
 /* Open the batch with one AEAD burst, then commit and finish its packets in order. */
 static void
-open_batch_run(struct mg_dp_worker *w, struct open_batch *b, uint64_t now,
-	       struct rte_mbuf **pkts, struct mg_dp_split *split, struct rx_tally *tally)
+open_batch_run(struct mg_dp_worker *w, struct open_batch *b, struct rte_mbuf **pkts,
+	       struct mg_dp_split *split, struct rx_tally *tally)
 {
 	uint32_t ok, fresh;
 
@@ -166,7 +178,7 @@ open_batch_run(struct mg_dp_worker *w, struct open_batch *b, uint64_t now,
 		else if (unlikely(!(fresh & (1u << i))))
 			MG_DP_DROP(w, WG_REPLAY);
 		else
-			keep = finish_one(w, b, i, now, tally);
+			keep = finish_one(w, b, i, tally);
 		mg_dp_sort(pkts, split, b->m[i], keep);
 	}
 	b->n = 0;
@@ -271,7 +283,7 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 	struct rte_mbuf *candidates[MG_DP_BURST * 2];
 	struct open_batch batch;
 	uint16_t n_cand = 0;
-	struct rx_tally tally = { .single_writer = mg_dp_single_writer(w) };
+	struct rx_tally tally = { .single_writer = mg_dp_single_writer(w), .now = now };
 
 	for (uint16_t i = 0; i < n; i++) {
 		uint32_t receiver;
@@ -296,10 +308,10 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 		} else if (!queue_open(w, m, data[key], now, &batch)) {
 			mg_dp_reject(&split, m);
 		} else if (batch.n == MG_WG_CRYPTO_BURST_MAX) {
-			open_batch_run(w, &batch, now, pkts, &split, &tally);
+			open_batch_run(w, &batch, pkts, &split, &tally);
 		}
 	}
-	open_batch_run(w, &batch, now, pkts, &split, &tally);
-	tally_flush(&tally);
+	open_batch_run(w, &batch, pkts, &split, &tally);
+	tally_flush(w, &tally);
 	return mg_dp_split_finish(pkts, &split);
 }
