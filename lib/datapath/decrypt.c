@@ -277,14 +277,16 @@ index_lookup(const struct mg_dp *dp, const struct index_keys *k, struct mg_dp_ke
 uint16_t
 mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct mg_dp_split split = { .kept = 0, .n_tail = 0 };
-	struct index_keys k = { .n = 0 };
+	struct mg_dp_split split;
+	struct index_keys k;
 	struct mg_dp_keypair *data[MG_DP_BURST * 2];
 	struct rte_mbuf *candidates[MG_DP_BURST * 2];
 	struct open_batch batch;
 	uint16_t n_cand = 0;
 	struct rx_tally tally = { .single_writer = mg_dp_single_writer(w), .now = now };
 
+	MG_DP_SPLIT_INIT(split);
+	k.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		uint32_t receiver;
 

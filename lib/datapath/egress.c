@@ -189,7 +189,7 @@ uint16_t
 mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 	     struct mg_dp_burst *to_peer)
 {
-	struct mg_dp_split split = { 0 };
+	struct mg_dp_split split;
 	struct mg_pkt_ipv4_info info[MG_DP_BURST * 2];
 	struct rte_mbuf *ok[MG_DP_BURST * 2];
 	struct rte_ipv4_hdr *ips[MG_DP_BURST * 2];
@@ -199,6 +199,7 @@ mg_dp_egress(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_
 	uint16_t k = 0;
 	bool created = false;
 
+	MG_DP_SPLIT_INIT(split);
 	for (uint16_t i = 0; i < n; i++) {
 		if (!check_inner(w, pkts[i], &info[k], to_peer)) {
 			mg_dp_reject(&split, pkts[i]);

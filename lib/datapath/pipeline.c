@@ -255,11 +255,12 @@ static void
 egress_out(struct mg_dp_worker *w, struct rte_mbuf **pkts, unsigned n, uint64_t now)
 {
 	struct mg_dp_pipeline *p = w->pipe;
-	struct mg_dp_burst icmp = { 0 };
+	struct mg_dp_burst icmp;
 	unsigned k;
 
 	if (n == 0)
 		return;
+	MG_DP_BURST_INIT(icmp);
 	k = mg_dp_egress(w, pkts, (uint16_t)n, now, &icmp);
 	free_tail(pkts, (uint16_t)k, (uint16_t)n);
 	pass_on(w, p->to_tx, pkts, k);
@@ -296,9 +297,10 @@ nat_pass(struct mg_dp_worker *w, uint64_t now)
 {
 	struct mg_dp_pipeline *p = w->pipe;
 	struct rte_mbuf *pkts[MG_DP_BURST];
-	struct mg_dp_burst icmp = { 0 };
+	struct mg_dp_burst icmp;
 	unsigned n, k, work;
 
+	MG_DP_BURST_INIT(icmp);
 	note_lost(p->lost_dec, p->dec_order);
 	n = rte_ring_dequeue_burst(p->to_egress, (void **)pkts, MG_DP_BURST, NULL);
 	k = reorder_run(w, p->dec_order, pkts, n, now, true);

@@ -62,10 +62,11 @@ mg_dp_port_owner(const struct mg_dp *dp, int port)
 uint16_t
 mg_dp_steer(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct mg_dp_split split = { 0 };
+	struct mg_dp_split split;
 
 	if (w->dp->n_workers == 1)
 		return n;
+	MG_DP_SPLIT_INIT(split);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		int port = public_port(rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN),

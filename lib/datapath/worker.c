@@ -160,8 +160,9 @@ mg_dp_punt(struct mg_dp_worker *w, struct mg_dp_burst *b)
 static void
 from_internet(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct mg_dp_burst icmp = { 0 };
+	struct mg_dp_burst icmp;
 
+	MG_DP_BURST_INIT(icmp);
 	STAGE_BEGIN(INGRESS);
 	uint16_t k = mg_dp_ingress(w, pkts, n, now, &icmp);
 	STAGE_END(INGRESS);
@@ -176,9 +177,10 @@ mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mb
 			uint16_t n, uint64_t now)
 {
 	struct mg_dp_classified c;
-	struct mg_dp_burst icmp = { 0 };
+	struct mg_dp_burst icmp;
 	uint16_t k;
 
+	MG_DP_BURST_INIT(icmp);
 	STAGE_BEGIN(CLASSIFY);
 	mg_dp_classify(w, port, pkts, n, &c);
 	STAGE_END(CLASSIFY);
