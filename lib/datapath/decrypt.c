@@ -107,30 +107,45 @@ note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypa
 }
 
 /* Commit the counters of the packets that authenticated (bits of ok) to their keypairs' replay
- * windows, in packet order; returns the bits of those that were fresh. When more than one lcore
- * may decrypt for a keypair, the window is locked once per run of one keypair's packets. */
+ * windows, in packet order; returns the bits of those that were fresh. When other lcores may
+ * commit to the same window (mg_dp_single_writer false), consecutive packets of one keypair
+ * whose counters share a block of 64 are committed together, lock-free, with one
+ * compare-and-swap (mg_replay_update_block_shared); a counter twice in one group is a replay. */
 static uint32_t
 commit_replay(const struct open_batch *b, uint32_t ok, bool shared)
 {
-	struct mg_dp_keypair *held = NULL;
 	uint32_t fresh = 0;
 
 	for (unsigned i = 0; i < b->n; i++) {
 		struct mg_dp_keypair *kp = b->kp[i];
+		uint64_t block, mask = 0, accepted;
+		uint32_t members = 0;
+		unsigned j;
 
 		if (!(ok & (1u << i)))
 			continue;
-		if (shared && kp != held) {
-			if (held != NULL)
-				rte_spinlock_unlock(&held->replay_lock);
-			rte_spinlock_lock(&kp->replay_lock);
-			held = kp;
+		if (!shared) {
+			if (likely(mg_replay_update(&kp->replay, b->op[i].counter)))
+				fresh |= 1u << i;
+			continue;
 		}
-		if (likely(mg_replay_update(&kp->replay, b->op[i].counter)))
-			fresh |= 1u << i;
+		block = b->op[i].counter / MG_REPLAY_BLOCK_BITS;
+		for (j = i; j < b->n && b->kp[j] == kp &&
+			    b->op[j].counter / MG_REPLAY_BLOCK_BITS == block; j++) {
+			uint64_t bit = 1ULL << (b->op[j].counter % MG_REPLAY_BLOCK_BITS);
+
+			if (!(ok & (1u << j)) || (mask & bit))
+				continue; /* a bad tag, or a second copy in this group */
+			mask |= bit;
+			members |= 1u << j;
+		}
+		accepted = mg_replay_update_block_shared(&kp->replay, block, mask);
+		for (unsigned k = i; k < j; k++)
+			if ((members & (1u << k)) &&
+			    (accepted & (1ULL << (b->op[k].counter % MG_REPLAY_BLOCK_BITS))))
+				fresh |= 1u << k;
+		i = j - 1;
 	}
-	if (held != NULL)
-		rte_spinlock_unlock(&held->replay_lock);
 	return fresh;
 }
 

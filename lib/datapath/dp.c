@@ -218,7 +218,6 @@ mg_dp_keypair_install(struct mg_dp *dp, uint32_t peer_id, const struct mg_dp_key
 	kp->peer_id = peer_id;
 	kp->initiator = keys->initiator;
 	kp->birth_ns = now;
-	rte_spinlock_init(&kp->replay_lock);
 	mg_replay_init(&kp->replay);
 	if (mg_dp_index_add(&dp->index_table, kp->local_index,
 			    (uint32_t)(kp - dp->keypairs)) != 0) {

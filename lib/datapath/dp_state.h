@@ -64,8 +64,7 @@ struct mg_dp_keypair {
 	uint32_t peer_id;
 	bool initiator;
 	bool confirm_sent;        /* the worker told control this "next" keypair received data */
-	rte_spinlock_t replay_lock;
-	struct mg_replay_window replay;
+	struct mg_replay_window replay; /* lock-free when shared (lib/wg/replay.h) */
 } __rte_cache_aligned;
 
 struct mg_dp_prefix {

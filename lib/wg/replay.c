@@ -1,75 +1,149 @@
-/* Anti-replay window for WireGuard transport data (RFC 6479 style, Linux counter_validate rules).
+/* Anti-replay window for WireGuard transport data (RFC 6479 style, Linux counter_validate rules;
+ * see replay.h for the layout).
  *
- * Bit (counter % 8192) of a 128-word ring records that a counter was accepted. When a greater
- * counter arrives, the words between the old and the new greatest are cleared whole, so any
- * counter at most MG_REPLAY_WINDOW_SIZE behind the greatest still has a valid bit.
+ * Why a block's number makes it correct without clearing: a slot only moves to greater block
+ * numbers, so once block b has left its slot it never comes back, and while it is there each of
+ * its bits is set once. Every counter is therefore accepted at most once, whatever the
+ * interleaving of lcores. For a counter inside the window its slot holds its own block or an
+ * older one (a newer block in that slot would mean a greater counter at least 8192 - 63 ahead,
+ * which puts this one out of the window), so one writer gets exactly the sliding-window result.
  */
 #include <string.h>
 
 #include "replay.h"
 
-static inline uint64_t word_of(uint64_t counter)
+static inline uint64_t block_of(uint64_t counter)
 {
-	return counter / MG_REPLAY_WORD_BITS;
+	return counter / MG_REPLAY_BLOCK_BITS;
 }
 
 static inline uint64_t bit_of(uint64_t counter)
 {
-	return 1ULL << (counter % MG_REPLAY_WORD_BITS);
+	return 1ULL << (counter % MG_REPLAY_BLOCK_BITS);
 }
 
-static inline uint64_t slot_of(uint64_t word)
+static inline struct mg_replay_block *slot_of(struct mg_replay_window *w, uint64_t block)
 {
-	return word & (MG_REPLAY_WORDS - 1);
+	return &w->ring[block & (MG_REPLAY_BLOCKS - 1)];
 }
 
 void mg_replay_init(struct mg_replay_window *w)
 {
 	memset(w, 0, sizeof(*w));
+	for (uint64_t i = 0; i < MG_REPLAY_BLOCKS; i++)
+		w->ring[i].block = i; /* empty blocks 0..127 */
 }
 
-/* Past the message limit, or so far behind the greatest that its bit may be reused. Same
- * inequality as Linux (which stores greatest + 1): counter + WINDOW_SIZE < greatest. */
-static inline bool out_of_window(const struct mg_replay_window *w, uint64_t counter)
+/* Past the message limit, or too far behind the greatest. Same inequality as Linux (which
+ * stores greatest + 1): counter + WINDOW_SIZE < greatest. */
+static inline bool out_of_window(uint64_t greatest, uint64_t counter)
 {
-	return counter >= MG_WG_REJECT_AFTER_MESSAGES ||
-	       counter + MG_REPLAY_WINDOW_SIZE < w->greatest;
+	return counter >= MG_WG_REJECT_AFTER_MESSAGES || counter + MG_REPLAY_WINDOW_SIZE < greatest;
 }
 
 bool mg_replay_check(const struct mg_replay_window *w, uint64_t counter)
 {
-	if (out_of_window(w, counter))
+	const struct mg_replay_block *s = &w->ring[block_of(counter) & (MG_REPLAY_BLOCKS - 1)];
+	uint64_t before, bits, after;
+
+	if (out_of_window(__atomic_load_n(&w->greatest, __ATOMIC_RELAXED), counter))
 		return false;
-	if (counter > w->greatest)
-		return true; /* its word will be cleared on update */
-	return (w->bitmap[slot_of(word_of(counter))] & bit_of(counter)) == 0;
+	/* The number, the bits, the number again: bits read while the slot held one block belong
+	 * to it (a slot never returns to a block it left). A slot that changed under the read is
+	 * left to the commit to judge. */
+	before = __atomic_load_n(&s->block, __ATOMIC_ACQUIRE);
+	bits = __atomic_load_n(&s->bits, __ATOMIC_ACQUIRE);
+	after = __atomic_load_n(&s->block, __ATOMIC_ACQUIRE);
+	if (before != after || before < block_of(counter))
+		return true;
+	if (before > block_of(counter))
+		return false;
+	return (bits & bit_of(counter)) == 0;
 }
 
-/* Move the greatest counter forward, clearing the words that the window slides over (at most
- * the whole ring, however far the jump). */
-static void slide(struct mg_replay_window *w, uint64_t counter)
+static inline void raise_greatest(struct mg_replay_window *w, uint64_t counter)
 {
-	uint64_t cur = word_of(w->greatest);
-	uint64_t top = word_of(counter) - cur;
+	uint64_t g = __atomic_load_n(&w->greatest, __ATOMIC_RELAXED);
 
-	if (top > MG_REPLAY_WORDS)
-		top = MG_REPLAY_WORDS;
-	for (uint64_t i = 1; i <= top; i++)
-		w->bitmap[slot_of(cur + i)] = 0;
-	w->greatest = counter;
+	while (counter > g &&
+	       !__atomic_compare_exchange_n(&w->greatest, &g, counter, true, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED))
+		;
 }
 
 bool mg_replay_update(struct mg_replay_window *w, uint64_t counter)
 {
-	uint64_t *word;
+	struct mg_replay_block *s = slot_of(w, block_of(counter));
 
-	if (out_of_window(w, counter))
+	if (out_of_window(w->greatest, counter) || s->block > block_of(counter))
 		return false;
+	if (s->block < block_of(counter)) {
+		s->bits = 0;
+		__atomic_store_n(&s->block, block_of(counter), __ATOMIC_RELEASE);
+	} else if (s->bits & bit_of(counter)) {
+		return false;
+	}
+	__atomic_store_n(&s->bits, s->bits | bit_of(counter), __ATOMIC_RELAXED);
 	if (counter > w->greatest)
-		slide(w, counter);
-	word = &w->bitmap[slot_of(word_of(counter))];
-	if (*word & bit_of(counter))
-		return false;
-	*word |= bit_of(counter);
+		__atomic_store_n(&w->greatest, counter, __ATOMIC_RELAXED);
 	return true;
+}
+
+/* The counters of mask in block that the window's edge and the message limit still admit. */
+static uint64_t admitted(uint64_t greatest, uint64_t block, uint64_t mask)
+{
+	uint64_t first = block * MG_REPLAY_BLOCK_BITS, last = first + MG_REPLAY_BLOCK_BITS - 1;
+	uint64_t lo = greatest > MG_REPLAY_WINDOW_SIZE ? greatest - MG_REPLAY_WINDOW_SIZE : 0;
+
+	if (last < lo || first >= MG_WG_REJECT_AFTER_MESSAGES)
+		return 0;
+	if (first < lo)
+		mask &= ~0ULL << (lo - first);
+	if (last >= MG_WG_REJECT_AFTER_MESSAGES)
+		mask &= ~(~0ULL << (MG_WG_REJECT_AFTER_MESSAGES - first));
+	return mask;
+}
+
+/* A slot as one 16-byte value: the bits in the high half, the block number in the low one. */
+static inline unsigned __int128 slot_value(uint64_t block, uint64_t bits)
+{
+	return (unsigned __int128)bits << 64 | block;
+}
+
+uint64_t mg_replay_update_block_shared(struct mg_replay_window *w, uint64_t block,
+				       uint64_t mask)
+{
+	unsigned __int128 *slot = (unsigned __int128 *)slot_of(w, block);
+	unsigned __int128 cur, want, seen;
+	uint64_t fresh;
+
+	mask = admitted(__atomic_load_n(&w->greatest, __ATOMIC_RELAXED), block, mask);
+	if (mask == 0)
+		return 0;
+	/* A guess from two plain loads, possibly torn; every decision below stands only once a
+	 * compare-and-swap (lock cmpxchg16b) has found the slot holding exactly the value it was
+	 * made from, and otherwise is made again from the value the swap returned. */
+	cur = slot_value(__atomic_load_n(&slot_of(w, block)->block, __ATOMIC_RELAXED),
+			 __atomic_load_n(&slot_of(w, block)->bits, __ATOMIC_RELAXED));
+	for (;;) {
+		uint64_t cur_block = (uint64_t)cur, cur_bits = (uint64_t)(cur >> 64);
+
+		if (cur_block > block) {
+			fresh = 0; /* the slot holds a newer block: these are out of the window */
+			want = cur;
+		} else {
+			if (cur_block < block)
+				cur_bits = 0; /* an older block: recycled by this write */
+			fresh = mask & ~cur_bits;
+			want = fresh != 0 ? slot_value(block, cur_bits | fresh) : cur;
+		}
+		seen = __sync_val_compare_and_swap(slot, cur, want);
+		if (seen == cur)
+			break;
+		cur = seen;
+	}
+	if (fresh != 0)
+		raise_greatest(w, block * MG_REPLAY_BLOCK_BITS +
+				  (63 - (uint64_t)__builtin_clzll(fresh)));
+	return fresh;
 }
