@@ -14,6 +14,9 @@
 #include <rte_common.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_udp.h>
+#include <rte_tcp.h>
+#include <rte_icmp.h>
 
 #include "csum.h"
 #include "nat.h"
@@ -216,6 +219,34 @@ static inline hash_sig_t
 nat_key_hash(const struct mg_nat *nat, const void *key)
 {
 	return rte_hash_crc(key, 16, nat->hash_seed);
+}
+
+/* The L4 view of a TCP, UDP or ICMP packet whose fixed L4 header (at ihl) is known to be
+ * there: what NAT reads and rewrites in it, for one direction. */
+static inline void
+nat_l4_point(struct rte_ipv4_hdr *ip, uint32_t ihl, bool outbound, struct nat_l4 *l4)
+{
+	uint8_t *p = (uint8_t *)ip + ihl;
+	uint16_t *ports = (uint16_t *)p; /* TCP and UDP both start with the two ports */
+
+	l4->proto = ip->next_proto_id;
+	if (l4->proto == IPPROTO_ICMP) {
+		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)p;
+
+		l4->icmp_type = icmp->icmp_type;
+		l4->csum = &icmp->icmp_cksum;
+		l4->own = &icmp->icmp_ident; /* the identifier is the port, on our side both ways */
+		l4->remote = 0;
+		return;
+	}
+	if (l4->proto == IPPROTO_TCP) {
+		l4->tcp_flags = ((struct rte_tcp_hdr *)p)->tcp_flags;
+		l4->csum = &((struct rte_tcp_hdr *)p)->cksum;
+	} else {
+		l4->csum = &((struct rte_udp_hdr *)p)->dgram_cksum;
+	}
+	l4->own = outbound ? &ports[0] : &ports[1];
+	l4->remote = outbound ? ports[1] : ports[0];
 }
 
 /* Single writer: a relaxed store keeps a racy reader from seeing a torn value, at no cost. */

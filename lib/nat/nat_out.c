@@ -9,7 +9,6 @@
 #include <rte_icmp.h>
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
-#include <rte_udp.h>
 
 #include "nat_internal.h"
 
@@ -43,34 +42,11 @@ static inline enum mg_nat_result
 out_key_parsed(const struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
 	       const struct mg_pkt_ipv4_info *info, struct nat_l4 *l4, struct nat_okey *k)
 {
-	uint8_t *p = (uint8_t *)ip + info->hdr_len;
-
 	if (unlikely(peer_id >= nat->max_peers))
 		return MG_NAT_ERR_BAD_PEER;
-	l4->proto = info->proto;
-	l4->tcp_flags = info->tcp_flags;
-	l4->icmp_type = info->icmp_type;
-	if (likely(info->proto == IPPROTO_UDP)) {
-		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)p;
-
-		l4->own = &udp->src_port;
-		l4->remote = udp->dst_port;
-		l4->csum = &udp->dgram_cksum;
-	} else if (info->proto == IPPROTO_TCP) {
-		struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)p;
-
-		l4->own = &tcp->src_port;
-		l4->remote = tcp->dst_port;
-		l4->csum = &tcp->cksum;
-	} else {
-		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)p;
-
-		if (!icmp_echo(info->icmp_type))
-			return MG_NAT_ERR_UNSUPPORTED;
-		l4->own = &icmp->icmp_ident;
-		l4->remote = 0;
-		l4->csum = &icmp->icmp_cksum;
-	}
+	if (info->proto == IPPROTO_ICMP && !icmp_echo(info->icmp_type))
+		return MG_NAT_ERR_UNSUPPORTED;
+	nat_l4_point(ip, info->hdr_len, true, l4);
 	nat_okey_set(k, peer_id, l4->proto, ip->src_addr, ip->dst_addr, *l4->own, l4->remote);
 	return MG_NAT_OK;
 }
