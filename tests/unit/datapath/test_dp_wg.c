@@ -283,6 +283,23 @@ collect_tags(uint16_t *out_tags, unsigned max)
 /* One burst holding a duplicate, a forgery ahead of its genuine copy, an unknown index, a
  * keepalive and an older counter: the AEAD runs for the burst at once, yet each packet gets the
  * verdict it would get alone, and the survivors leave in their order. */
+static bool several_workers; /* the cases below as one worker of two: lock-free replay commit */
+
+static void
+setup_for_burst_cases(void)
+{
+	dpt_setup(&env, true);
+	if (several_workers)
+		env.dp->n_workers = 2; /* mg_dp_single_writer() false; the other worker never runs */
+}
+
+static void
+teardown_for_burst_cases(void)
+{
+	env.dp->n_workers = 1;
+	dpt_teardown(&env);
+}
+
 static void
 test_one_burst_mixed(void)
 {
@@ -291,7 +308,7 @@ test_one_burst_mixed(void)
 	uint8_t inner[128];
 	uint32_t len = inner_udp(inner);
 
-	dpt_setup(&env, true);
+	setup_for_burst_cases();
 	dpt_inject(DPT_MESH, tagged_frame(1, 10));
 	dpt_inject(DPT_MESH, tagged_frame(9, 10));     /* duplicate of 10: replay */
 	m = tagged_frame(9, 11);
@@ -319,7 +336,7 @@ test_one_burst_mixed(void)
 	CU_ASSERT_EQUAL(send_count_out(tagged_frame(4, 11)), 0);
 	CU_ASSERT_EQUAL(send_count_out(frame_with_counter(NULL, 0, 13)), 0);
 	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 3);
-	dpt_teardown(&env);
+	teardown_for_burst_cases();
 }
 
 /* More packets than one receive burst (and one AEAD burst) holds, counters shuffled within the
@@ -331,7 +348,7 @@ test_full_bursts_in_order(void)
 	uint16_t tags[N];
 	unsigned got = 0, n;
 
-	dpt_setup(&env, true);
+	setup_for_burst_cases();
 	for (unsigned i = 0; i < N; i++)
 		dpt_inject(DPT_MESH, tagged_frame((uint16_t)i, 100 + (i * 37) % N));
 	dpt_inject(DPT_MESH, tagged_frame(N, 100)); /* counter of packet 0 again */
@@ -344,7 +361,18 @@ test_full_bursts_in_order(void)
 	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), N);
 	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 1);
 	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_WG_REPLAY), 0);
-	dpt_teardown(&env);
+	teardown_for_burst_cases();
+}
+
+/* Both burst cases again as one worker of several: the replay window is committed lock-free,
+ * a block of counters per compare-and-swap, with a duplicate inside one group. */
+static void
+test_burst_cases_several_workers(void)
+{
+	several_workers = true;
+	test_one_burst_mixed();
+	test_full_bursts_in_order();
+	several_workers = false;
 }
 
 int
@@ -362,6 +390,8 @@ main(int argc, char **argv)
 		{ "one burst: duplicate, forgery, unknown index, keepalive; verdicts per packet",
 		  test_one_burst_mixed },
 		{ "70 packets, shuffled counters: all fresh ones out in order", test_full_bursts_in_order },
+		{ "both, as one worker of several (lock-free replay commit)",
+		  test_burst_cases_several_workers },
 	};
 
 	(void)argc;
