@@ -30,6 +30,14 @@ mg_dp_index_free(struct mg_dp_index_table *t)
 	t->buckets = NULL;
 }
 
+/* The two buckets of index, writable (index_table.h's readers get them const). */
+static void
+buckets_of(struct mg_dp_index_table *t, uint32_t index, struct mg_dp_index_bucket *bs[2])
+{
+	bs[0] = &t->buckets[mg_dp_index_bucket1(t, index) - t->buckets];
+	bs[1] = &t->buckets[mg_dp_index_bucket2(t, index) - t->buckets];
+}
+
 static uint64_t
 entry(uint32_t index, uint32_t slot)
 {
@@ -58,12 +66,9 @@ used(const struct mg_dp_index_bucket *b)
 int
 mg_dp_index_add(struct mg_dp_index_table *t, uint32_t index, uint32_t slot)
 {
-	struct mg_dp_index_bucket *bs[2] = {
-		(struct mg_dp_index_bucket *)mg_dp_index_bucket1(t, index),
-		(struct mg_dp_index_bucket *)mg_dp_index_bucket2(t, index),
-	};
-	struct mg_dp_index_bucket *b;
+	struct mg_dp_index_bucket *bs[2], *b;
 
+	buckets_of(t, index, bs);
 	/* Release stores: the keypair's fields, written before, are seen with its entry. */
 	for (unsigned k = 0; k < RTE_DIM(bs); k++) {
 		int i = find(bs[k], index);
@@ -86,11 +91,9 @@ mg_dp_index_add(struct mg_dp_index_table *t, uint32_t index, uint32_t slot)
 int
 mg_dp_index_del(struct mg_dp_index_table *t, uint32_t index, uint32_t slot)
 {
-	struct mg_dp_index_bucket *bs[2] = {
-		(struct mg_dp_index_bucket *)mg_dp_index_bucket1(t, index),
-		(struct mg_dp_index_bucket *)mg_dp_index_bucket2(t, index),
-	};
+	struct mg_dp_index_bucket *bs[2];
 
+	buckets_of(t, index, bs);
 	for (unsigned k = 0; k < RTE_DIM(bs); k++) {
 		int i = find(bs[k], index);
 
