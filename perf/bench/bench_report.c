@@ -146,6 +146,30 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 		"rounds.\n", r->peer_rounds);
 }
 
+/* Issue 3's "non-crypto cost": cycles/packet of the 64 B mesh->internet lines on one worker
+ * minus the floor's open at 64 B, from the totals and from the median bursts. */
+static void
+print_non_crypto(const struct mg_bench_report *r, FILE *o)
+{
+	double floor = r->floor.open_cycles_per_pkt[MG_BENCH_SIZE_64];
+	bool any = false;
+
+	for (unsigned i = 0; i < r->n_fig; i++) {
+		const struct mg_bench_figure *f = &r->fig[i];
+
+		if (f->dir != MG_BENCH_MESH_TO_INET || f->size != MG_BENCH_SIZE_64 || f->workers != 1)
+			continue;
+		if (!any)
+			fprintf(o, "non-crypto cost at 64 B, mesh->internet, one worker (cycles/packet "
+				"minus the floor's open, %.0f; median bursts in brackets):", floor);
+		fprintf(o, "%s K=%u nat=%u: %.0f (%.0f)", any ? "," : "", f->peers, f->nat_sessions,
+			f->cycles_per_pkt - floor, f->median_cycles_per_pkt - floor);
+		any = true;
+	}
+	if (any)
+		fputc('\n', o);
+}
+
 void
 mg_bench_print_table(const struct mg_bench_report *r, FILE *o)
 {
@@ -170,6 +194,7 @@ mg_bench_print_table(const struct mg_bench_report *r, FILE *o)
 	}
 	fprintf(o, "\nW*: a worker shares its CPU with another busy thread. floor: packet rate as a "
 		"share of IPsec-MB alone (open for mesh->internet, seal for internet->mesh).\n");
+	print_non_crypto(r, o);
 	print_pipe(r, o);
 	print_peer(r, o);
 }
