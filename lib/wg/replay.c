@@ -44,20 +44,17 @@ static inline bool out_of_window(uint64_t greatest, uint64_t counter)
 bool mg_replay_check(const struct mg_replay_window *w, uint64_t counter)
 {
 	const struct mg_replay_block *s = &w->ring[block_of(counter) & (MG_REPLAY_BLOCKS - 1)];
-	uint64_t before, bits, after;
+	uint64_t block, bits;
 
 	if (out_of_window(__atomic_load_n(&w->greatest, __ATOMIC_RELAXED), counter))
 		return false;
-	/* The number, the bits, the number again: bits read while the slot held one block belong
-	 * to it (a slot never returns to a block it left). A slot that changed under the read is
-	 * left to the commit to judge. */
-	before = __atomic_load_n(&s->block, __ATOMIC_ACQUIRE);
-	bits = __atomic_load_n(&s->bits, __ATOMIC_ACQUIRE);
-	after = __atomic_load_n(&s->block, __ATOMIC_ACQUIRE);
-	if (before != after || before < block_of(counter))
-		return true;
-	if (before > block_of(counter))
-		return false;
+	/* The number, then the bits (acquire: not read before it). Slots only move to greater
+	 * numbers, so bits read after the number belong to that block or to a newer one, and a
+	 * newer one puts this counter out of the window anyway: never a wrong "seen". */
+	block = __atomic_load_n(&s->block, __ATOMIC_ACQUIRE);
+	bits = __atomic_load_n(&s->bits, __ATOMIC_RELAXED);
+	if (block != block_of(counter))
+		return block < block_of(counter);
 	return (bits & bit_of(counter)) == 0;
 }
 
