@@ -70,18 +70,21 @@ static inline void raise_greatest(struct mg_replay_window *w, uint64_t counter)
 
 bool mg_replay_update(struct mg_replay_window *w, uint64_t counter)
 {
-	struct mg_replay_block *s = slot_of(w, block_of(counter));
+	uint64_t block = block_of(counter), greatest = w->greatest;
+	struct mg_replay_block *s = slot_of(w, block);
+	uint64_t held = s->block, bits = s->bits;
 
-	if (out_of_window(w->greatest, counter) || s->block > block_of(counter))
+	if (out_of_window(greatest, counter) || held > block)
 		return false;
-	if (s->block < block_of(counter)) {
-		s->bits = 0;
-		__atomic_store_n(&s->block, block_of(counter), __ATOMIC_RELEASE);
-	} else if (s->bits & bit_of(counter)) {
+	if (held < block)
+		bits = 0; /* an older block: recycled */
+	else if (bits & bit_of(counter))
 		return false;
-	}
-	__atomic_store_n(&s->bits, s->bits | bit_of(counter), __ATOMIC_RELAXED);
-	if (counter > w->greatest)
+	/* The bits before the number, so a reader that sees the new number sees its bits. */
+	__atomic_store_n(&s->bits, bits | bit_of(counter), __ATOMIC_RELAXED);
+	if (held != block)
+		__atomic_store_n(&s->block, block, __ATOMIC_RELEASE);
+	if (counter > greatest)
 		__atomic_store_n(&w->greatest, counter, __ATOMIC_RELAXED);
 	return true;
 }
