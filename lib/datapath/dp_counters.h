@@ -45,6 +45,7 @@
 	X(WG_BAD_TAG, "wg_bad_tag")                                                              \
 	X(WG_KEY_EXPIRED, "wg_key_expired")                                                      \
 	X(WG_NO_SESSION, "wg_no_session")                                                        \
+	X(WG_SEAL_FAILED, "wg_seal_failed")                                                      \
 	X(INNER_MALFORMED, "inner_malformed")                                                    \
 	X(INNER_FRAGMENT, "inner_fragment")                                                      \
 	X(INNER_NOT_IPV4, "inner_not_ipv4")                                                      \

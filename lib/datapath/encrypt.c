@@ -1,7 +1,12 @@
 /* The encrypt stage: inner packets (or empty keepalives) for a peer become WireGuard transport
- * data on the mesh port. The send counter is taken atomically per packet (a plain increment when
- * one lcore is the whole data plane), so any number of workers can send for one peer; padding
- * follows WireGuard (to a multiple of 16, within the MTU).
+ * data on the mesh port, sealed with one IPsec-MB burst submission per batch of up to 32
+ * (its multi-buffer code is what makes the AEAD cheap; one call per packet costs ~1.7x at 64 B
+ * on AVX-512). Padding follows WireGuard (to a multiple of 16, within the MTU).
+ *
+ * Send counters are reserved per run of one keypair's packets in the batch, with one atomic add
+ * (a plain store when one lcore is the whole data plane), so any number of lcores can send for
+ * one peer without bouncing its keypair's line once per packet; the peer's counters and send
+ * times are written once per run too.
  */
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -17,6 +22,8 @@ struct wg_data_hdr {
 	uint32_t receiver;
 	uint64_t counter;
 } __attribute__((packed));
+
+enum { WG_OUTER_HEADERS = RTE_ETHER_HDR_LEN + MG_PKT_UDP4_HDR_LEN + sizeof(struct wg_data_hdr) };
 
 static bool
 usable(const struct mg_dp_keypair *kp, uint64_t now)
@@ -49,21 +56,37 @@ padded_len(uint32_t len, uint32_t mtu)
 	return p;
 }
 
-/* A peer's sent packets and bytes over a run of its packets in the burst, added with one atomic
- * each when the peer changes or the burst ends rather than two per packet (other lcores may
- * count the same peer, so the adds stay atomic). */
+/* Packets that passed the checks, padded, waiting for one AEAD burst: op[i] seals m[i] (its
+ * buffer, length and tag are set when queued, key and counter when the counters are reserved)
+ * for peer[i], whose inner packet was inner_len[i] bytes (0: a keepalive). */
+struct seal_batch {
+	unsigned n;
+	struct rte_mbuf *m[MG_WG_CRYPTO_BURST_MAX];
+	struct mg_dp_peer *peer[MG_WG_CRYPTO_BURST_MAX];
+	struct mg_dp_keypair *kp[MG_WG_CRYPTO_BURST_MAX];
+	uint32_t inner_len[MG_WG_CRYPTO_BURST_MAX];
+	struct mg_wg_crypto_op op[MG_WG_CRYPTO_BURST_MAX];
+};
+
+/* A peer's sent packets and bytes and its send times over a run of its packets in the burst,
+ * written once when the peer changes or the burst ends (other lcores may count the same peer,
+ * so the adds stay atomic unless this lcore is the only writer). */
 struct tx_tally {
 	struct mg_dp_peer *peer;
-	uint64_t packets, bytes;
+	uint64_t packets, bytes, now;
 	bool single_writer;  /* mg_dp_single_writer(): no locked adds */
 };
 
 static void
 tally_flush(struct tx_tally *t)
 {
-	if (t->packets != 0) {
-		mg_dp_counter_add(&t->peer->tx_packets, t->packets, t->single_writer);
+	if (t->packets == 0)
+		return;
+	mg_dp_counter_add(&t->peer->tx_packets, t->packets, t->single_writer);
+	__atomic_store_n(&t->peer->last_tx_ns, t->now, __ATOMIC_RELAXED);
+	if (t->bytes != 0) {
 		mg_dp_counter_add(&t->peer->tx_bytes, t->bytes, t->single_writer);
+		__atomic_store_n(&t->peer->last_tx_data_ns, t->now, __ATOMIC_RELAXED);
 	}
 	t->packets = t->bytes = 0;
 }
@@ -79,96 +102,169 @@ tally_add(struct tx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
 	t->bytes += bytes;
 }
 
-/* The keypair's next send counter; a locked add only when other lcores may send with it. */
+/* The first of n consecutive send counters of kp; a locked add only when other lcores may send
+ * with it. */
 static uint64_t
-next_counter(struct mg_dp_keypair *kp, bool single_writer)
+reserve_counters(struct mg_dp_keypair *kp, unsigned n, bool single_writer)
 {
 	uint64_t c;
 
 	if (!single_writer)
-		return __atomic_fetch_add(&kp->send_counter, 1, __ATOMIC_RELAXED);
+		return __atomic_fetch_add(&kp->send_counter, n, __ATOMIC_RELAXED);
 	c = __atomic_load_n(&kp->send_counter, __ATOMIC_RELAXED);
-	__atomic_store_n(&kp->send_counter, c + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&kp->send_counter, c + n, __ATOMIC_RELAXED);
 	return c;
 }
 
-/* What encrypt_one carries from one packet of a burst to the next. */
+/* What the stage carries from one batch of a burst to the next. */
 struct encrypt_ctx {
 	struct tx_tally tally;
 	struct mg_dp_l2_cache l2;
+	struct mg_dp_split split;
 };
 
+/* The checks that need no counter: a usable keypair and endpoint, the size, room for the tag in
+ * the tailroom and for the outer headers in the headroom. Pads the packet and queues it. */
 static bool
-encrypt_one(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, void *arg)
+queue_seal(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct seal_batch *b)
 {
-	struct encrypt_ctx *ctx = arg;
-	struct mg_dp *dp = w->dp;
-	uint32_t peer_id = mg_dp_mbuf_peer(m);
-	struct mg_dp_peer *peer = &dp->peers[peer_id];
+	const struct mg_dp *dp = w->dp;
+	struct mg_dp_peer *peer = &dp->peers[mg_dp_mbuf_peer(m)];
 	struct mg_dp_keypair *kp = send_keypair(peer, now);
-	uint64_t ep = __atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED);
 	uint32_t len = rte_pktmbuf_data_len(m), plen;
-	const struct mg_dp_port *port = &dp->ports[dp->mesh_port];
-	uint64_t counter;
+	unsigned i = b->n;
 	uint8_t *body;
 
-	if (unlikely(kp == NULL || ep == 0)) {
+	if (unlikely(kp == NULL || __atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED) == 0)) {
 		MG_DP_DROP(w, WG_NO_SESSION);
 		return false;
 	}
-	if (unlikely(len > dp->tunnel_mtu)) {
-		MG_DP_DROP(w, TOO_BIG);
-		return false;
-	}
 	plen = padded_len(len, dp->tunnel_mtu);
-	if (unlikely(rte_pktmbuf_append(m, plen - len + MG_WG_TAG_LEN) == NULL)) {
+	if (unlikely(len > dp->tunnel_mtu || rte_pktmbuf_headroom(m) < WG_OUTER_HEADERS ||
+		     rte_pktmbuf_append(m, plen - len + MG_WG_TAG_LEN) == NULL)) {
 		MG_DP_DROP(w, TOO_BIG);
 		return false;
 	}
 	body = rte_pktmbuf_mtod(m, uint8_t *);
 	memset(body + len, 0, plen - len);
-	counter = next_counter(kp, ctx->tally.single_writer);
-	if (unlikely(counter >= MG_WG_REJECT_AFTER_MESSAGES)) {
-		MG_DP_DROP(w, WG_KEY_EXPIRED);
-		return false;
-	}
-	mg_wg_data_seal(w->crypto, kp->send_key, counter, body, plen, body + plen);
+	b->m[i] = m;
+	b->peer[i] = peer;
+	b->kp[i] = kp;
+	b->inner_len[i] = len;
+	b->op[i] = (struct mg_wg_crypto_op){ .key = kp->send_key, .buf = body, .len = plen,
+					     .tag = body + plen };
+	b->n++;
+	return true;
+}
 
-	struct wg_data_hdr *hdr = (struct wg_data_hdr *)rte_pktmbuf_prepend(m, sizeof(*hdr) +
-									    MG_PKT_UDP4_HDR_LEN);
-	if (unlikely(hdr == NULL)) {
-		MG_DP_DROP(w, TOO_BIG);
-		return false;
+/* Counters for the batch, a run of one keypair's packets at a time; a packet past the
+ * keypair's last counter is dropped (bit cleared in the returned mask of usable packets). */
+static uint32_t
+assign_counters(struct mg_dp_worker *w, struct seal_batch *b, bool single_writer)
+{
+	uint32_t usable_mask = 0;
+
+	for (unsigned i = 0, j; i < b->n; i = j) {
+		struct mg_dp_keypair *kp = b->kp[i];
+		uint64_t c;
+
+		for (j = i + 1; j < b->n && b->kp[j] == kp; j++)
+			;
+		c = reserve_counters(kp, j - i, single_writer);
+		for (unsigned k = i; k < j; k++, c++) {
+			b->op[k].counter = c;
+			if (likely(c < MG_WG_REJECT_AFTER_MESSAGES))
+				usable_mask |= 1u << k;
+			else
+				MG_DP_DROP(w, WG_KEY_EXPIRED);
+		}
 	}
-	mg_pkt_udp4_encap((uint8_t *)hdr, port->ip_be, mg_dp_endpoint_ip(ep), dp->listen_port_be,
-			  mg_dp_endpoint_port(ep), sizeof(*hdr) + plen + MG_WG_TAG_LEN,
-			  (uint16_t)counter);
-	hdr = (struct wg_data_hdr *)((uint8_t *)hdr + MG_PKT_UDP4_HDR_LEN);
+	return usable_mask;
+}
+
+/* The outer headers of packet i (UDP/IPv4 to the peer's endpoint, WireGuard data header,
+ * Ethernet to the next hop); false when the next hop is not resolved (counted). */
+static bool
+add_headers(struct mg_dp_worker *w, const struct seal_batch *b, unsigned i, uint64_t now,
+	    struct mg_dp_l2_cache *l2c)
+{
+	const struct mg_dp *dp = w->dp;
+	const struct mg_dp_port *port = &dp->ports[dp->mesh_port];
+	struct rte_mbuf *m = b->m[i];
+	uint64_t ep = __atomic_load_n(&b->peer[i]->endpoint, __ATOMIC_RELAXED);
+	uint64_t counter = b->op[i].counter;
+	uint32_t wg_len = sizeof(struct wg_data_hdr) + (uint32_t)b->op[i].len + MG_WG_TAG_LEN;
+	uint8_t *udp = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(struct wg_data_hdr) +
+							 MG_PKT_UDP4_HDR_LEN);
+	struct wg_data_hdr *hdr = (struct wg_data_hdr *)(udp + MG_PKT_UDP4_HDR_LEN);
+
+	/* The headroom was checked when the packet was queued. */
+	mg_pkt_udp4_encap(udp, port->ip_be, mg_dp_endpoint_ip(ep), dp->listen_port_be,
+			  mg_dp_endpoint_port(ep), wg_len, (uint16_t)counter);
 	hdr->type = rte_cpu_to_le_32(MG_WG_MSG_DATA);
-	hdr->receiver = rte_cpu_to_le_32(kp->remote_index);
+	hdr->receiver = rte_cpu_to_le_32(b->kp[i]->remote_index);
 	hdr->counter = rte_cpu_to_le_64(counter);
-
 	if (unlikely(!mg_dp_l2_prepend_cached(w, dp->mesh_port, m,
 					      mg_dp_next_hop(port, mg_dp_endpoint_ip(ep)), now,
-					      &ctx->l2)))
+					      l2c)))
 		return false;
 	m->port = dp->mesh_port;
-	__atomic_store_n(&peer->last_tx_ns, now, __ATOMIC_RELAXED);
-	if (len != 0)
-		__atomic_store_n(&peer->last_tx_data_ns, now, __ATOMIC_RELAXED);
-	tally_add(&ctx->tally, peer, len);
-	MG_DP_COUNT(w, ENCRYPTED, 1);
-	MG_DP_COUNT(w, ENCRYPTED_BYTES, len);
 	return true;
+}
+
+/* Counters, headers, one AEAD burst over the packets that still go on, then the bookkeeping;
+ * the batch's packets are sorted into pkts (kept, in order) and the tail. */
+static void
+seal_batch_run(struct mg_dp_worker *w, struct seal_batch *b, struct rte_mbuf **pkts,
+	       uint64_t now, struct encrypt_ctx *ctx)
+{
+	struct mg_wg_crypto_op ops[MG_WG_CRYPTO_BURST_MAX];
+	uint32_t go = assign_counters(w, b, ctx->tally.single_writer);
+	unsigned n_ops = 0;
+	bool sealed;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		if (!(go & (1u << i)))
+			continue;
+		if (add_headers(w, b, i, now, &ctx->l2))
+			ops[n_ops++] = b->op[i];
+		else
+			go &= ~(1u << i);
+	}
+	sealed = n_ops == 0 || mg_wg_data_seal_burst(w->crypto, ops, n_ops) == n_ops;
+	for (unsigned i = 0; i < b->n; i++) {
+		bool keep = (go & (1u << i)) != 0;
+
+		if (keep && unlikely(!sealed)) {
+			MG_DP_DROP(w, WG_SEAL_FAILED);
+			keep = false;
+		}
+		if (keep) {
+			tally_add(&ctx->tally, b->peer[i], b->inner_len[i]);
+			MG_DP_COUNT(w, ENCRYPTED, 1);
+			MG_DP_COUNT(w, ENCRYPTED_BYTES, b->inner_len[i]);
+		}
+		mg_dp_sort(pkts, &ctx->split, b->m[i], keep);
+	}
+	b->n = 0;
 }
 
 uint16_t
 mg_dp_encrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct encrypt_ctx ctx = { .tally = { .single_writer = mg_dp_single_writer(w) },
+	struct encrypt_ctx ctx = { .tally = { .single_writer = mg_dp_single_writer(w), .now = now },
 				   .l2 = { .hop_be = 0 } };
-	uint16_t kept = mg_dp_filter(w, pkts, n, now, &ctx, encrypt_one);
+	struct seal_batch batch;
 
+	MG_DP_SPLIT_INIT(ctx.split);
+	batch.n = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (!queue_seal(w, pkts[i], now, &batch))
+			mg_dp_reject(&ctx.split, pkts[i]);
+		else if (batch.n == MG_WG_CRYPTO_BURST_MAX)
+			seal_batch_run(w, &batch, pkts, now, &ctx);
+	}
+	seal_batch_run(w, &batch, pkts, now, &ctx);
 	tally_flush(&ctx.tally);
-	return kept;
+	return mg_dp_split_finish(pkts, &ctx.split);
 }

@@ -364,6 +364,70 @@ test_full_bursts_in_order(void)
 	teardown_for_burst_cases();
 }
 
+/* A burst of replies larger than one seal batch (32), with a packet for a peer without keys and
+ * an oversized one among them: the others are sealed in their order with consecutive counters
+ * of the keypair, the two are dropped by reason and left at the tail, the peer's counters move
+ * by what was sent. Run alone and as one worker of several (locked counter reservation). */
+static void
+encrypt_burst_case(void)
+{
+	enum { N = 40, NO_KEYS_AT = 5, OVERSIZE_AT = 33, OTHER_PEER = DPT_PEER_ID + 1 };
+	struct rte_mbuf *pkts[N];
+	uint8_t back[DPT_MAX_PKT], plain[DPT_MAX_PKT];
+	uint64_t counter = 0, tx_before;
+	uint16_t kept;
+
+	setup_for_burst_cases();
+	tx_before = env.dp->peers[DPT_PEER_ID].tx_packets;
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t tag[2] = { (uint8_t)(i >> 8), (uint8_t)i };
+		uint32_t blen = dpt_build_udp(back, DPT_REMOTE_IP, REMOTE_PORT, DPT_CLIENT_INNER,
+					      CLIENT_SPORT, 63, tag, sizeof(tag));
+
+		if (i == OVERSIZE_AT)
+			blen = DPT_TUNNEL_MTU + 1;
+		pkts[i] = rte_pktmbuf_alloc(dpt_pool);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(pkts[i]);
+		memcpy(rte_pktmbuf_append(pkts[i], (uint16_t)blen), back, blen);
+		mg_dp_mbuf_set_peer(pkts[i], i == NO_KEYS_AT ? OTHER_PEER : DPT_PEER_ID);
+	}
+	kept = mg_dp_encrypt(env.w, pkts, N, mg_dp_now_ns());
+	CU_ASSERT_EQUAL_FATAL(kept, N - 2);
+	for (unsigned i = 0, want = 0; i < kept; i++, want++) {
+		uint32_t plen = 0;
+		uint64_t ctr = UINT64_MAX;
+
+		if (want == NO_KEYS_AT || want == OVERSIZE_AT)
+			want++;
+		CU_ASSERT(dpt_open_reply(&env, pkts[i], DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT,
+					 &dpt_mac_client, plain, &plen, &ctr));
+		if (i == 0)
+			counter = ctr;
+		CU_ASSERT_EQUAL(ctr, counter + i);
+		CU_ASSERT_EQUAL(plain[28], want >> 8); /* the tag after the IPv4 and UDP headers */
+		CU_ASSERT_EQUAL(plain[29], want & 0xff);
+	}
+	CU_ASSERT_EQUAL(mg_dp_mbuf_peer(pkts[kept]), OTHER_PEER);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(pkts[kept + 1]), DPT_TUNNEL_MTU + 1);
+	rte_pktmbuf_free_bulk(pkts, N);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_ENCRYPTED), N - 2);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_NO_SESSION), 1);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_TOO_BIG), 1);
+	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_MAX), 2);
+	CU_ASSERT_EQUAL(env.dp->peers[DPT_PEER_ID].tx_packets, tx_before + N - 2);
+	CU_ASSERT_NOT_EQUAL(env.dp->peers[DPT_PEER_ID].last_tx_data_ns, 0);
+	teardown_for_burst_cases();
+}
+
+static void
+test_encrypt_burst(void)
+{
+	encrypt_burst_case();
+	several_workers = true;
+	encrypt_burst_case();
+	several_workers = false;
+}
+
 /* Both burst cases again as one worker of several: the replay window is committed lock-free,
  * a block of counters per compare-and-swap, with a duplicate inside one group. */
 static void
@@ -390,6 +454,8 @@ main(int argc, char **argv)
 		{ "one burst: duplicate, forgery, unknown index, keepalive; verdicts per packet",
 		  test_one_burst_mixed },
 		{ "70 packets, shuffled counters: all fresh ones out in order", test_full_bursts_in_order },
+		{ "40 replies, one without keys, one too big: the rest sealed in order, counters in a row",
+		  test_encrypt_burst },
 		{ "both, as one worker of several (lock-free replay commit)",
 		  test_burst_cases_several_workers },
 	};
