@@ -2,7 +2,8 @@
  * are), and the plan of runs: the floor, handshakes, memory, then peers x sizes x directions on
  * one worker, NAT table sizes (new flows, then established flows at random), and more workers.
  *
- *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer|rtc] [--huge-dir DIR]
+ *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer|rtc|handshake]
+ *            [--huge-dir DIR]
  *            [--packets N] [--size 64|512|1420|imix] [--dir mesh_to_internet|internet_to_mesh]
  *
  * Without --huge-dir the EAL heap is anonymous 4 KiB pages (--no-huge): runs anywhere, but every
@@ -375,9 +376,10 @@ run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
 	bool all = only == NULL, pipe = all || strcmp(only, "pipeline") == 0;
 	bool peer = all || strcmp(only, "single_peer") == 0;
 	bool rtc = !all && strcmp(only, "rtc") == 0; /* K=1 and the pipeline's K: quick to repeat */
+	bool hs = all || strcmp(only, "handshake") == 0; /* the handshake line alone, to profile */
 
 	mg_bench_floor_measure(&r->floor, pl->floor_buffers, pl->floor_rounds);
-	if (all && mg_bench_handshakes_measure(&r->hs, pl->handshakes) != 0)
+	if (hs && mg_bench_handshakes_measure(&r->hs, pl->handshakes) != 0)
 		fprintf(stderr, "mg_bench: handshakes failed\n");
 	if (all && mg_bench_memory_measure(&r->mem, r->quick) != 0)
 		return -1;
@@ -426,7 +428,7 @@ static int
 usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N] "
-		"[--only pipeline|single_peer|rtc] [--huge-dir DIR]\n"
+		"[--only pipeline|single_peer|rtc|handshake] [--huge-dir DIR]\n"
 		"  run-to-completion lines only (to profile one line): [--packets N] "
 		"[--size 64|512|1420|imix] [--dir mesh_to_internet|internet_to_mesh]\n", prog);
 	return 2;
@@ -458,7 +460,8 @@ main(int argc, char **argv)
 			o.max_workers = (unsigned)atoi(optarg);
 		else if (c == 'o' && (strcmp(optarg, "pipeline") == 0 ||
 				      strcmp(optarg, "single_peer") == 0 ||
-				      strcmp(optarg, "rtc") == 0))
+				      strcmp(optarg, "rtc") == 0 ||
+				      strcmp(optarg, "handshake") == 0))
 			o.only = optarg;
 		else if (c == 'h')
 			o.huge_dir = optarg;

@@ -45,6 +45,10 @@ print_head(const struct mg_bench_report *r, FILE *o)
 		r->hs.x25519_base_cycles, r->hs.floor_cycles,
 		(double)r->tsc_hz / r->hs.floor_cycles,
 		100.0 * r->hs.floor_cycles / r->hs.responder_cycles);
+	if (r->mem.bytes_per_peer == 0) { /* --only handshake */
+		fprintf(o, "\n");
+		return;
+	}
 	fprintf(o, "memory: %.0f B per peer, %.0f B per NAT session (EAL heap growth; NAT declares "
 		"%llu B)\n\n", r->mem.bytes_per_peer, r->mem.bytes_per_session,
 		(unsigned long long)r->mem.nat_declared_per_session);
