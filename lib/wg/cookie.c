@@ -7,10 +7,10 @@
  */
 #include <string.h>
 
-#include <blake2.h>
 #include <sodium.h>
 
 #include "cookie.h"
+#include "wg_blake2s.h"
 
 static const char label_mac1[] = "mac1----";
 static const char label_cookie[] = "cookie--";
@@ -25,13 +25,13 @@ derive_key(uint8_t out[MG_WG_KEY_LEN], const char *label, const uint8_t pub[MG_W
 
 	memcpy(buf, label, LABEL_LEN);
 	memcpy(buf + LABEL_LEN, pub, MG_WG_KEY_LEN);
-	blake2s(out, buf, NULL, MG_WG_HASH_LEN, sizeof(buf), 0);
+	mg_blake2s(out, MG_WG_HASH_LEN, buf, sizeof(buf), NULL, 0);
 }
 
 static void
 mac(uint8_t out[MG_WG_MAC_LEN], const uint8_t *key, size_t keylen, const uint8_t *in, size_t len)
 {
-	blake2s(out, in, key, MG_WG_MAC_LEN, len, keylen);
+	mg_blake2s(out, MG_WG_MAC_LEN, in, len, key, keylen);
 }
 
 /* mac1 covers every byte before it, i.e. the message minus its 32-byte mac trailer. */

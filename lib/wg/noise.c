@@ -7,11 +7,11 @@
  */
 #include <string.h>
 
-#include <blake2.h>
 #include <sodium.h>
 
 #include "noise.h"
 #include "tai64n.h"
+#include "wg_blake2s.h"
 
 static const char construction[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
 static const char identifier[] = "WireGuard v1 zx2c4 Jason@zx2c4.com";
@@ -30,11 +30,11 @@ hash2(uint8_t out[MG_WG_HASH_LEN], const void *a, size_t alen, const void *b, si
 {
 	blake2s_state s;
 
-	blake2s_init(&s, MG_WG_HASH_LEN);
-	blake2s_update(&s, a, alen);
+	mg_blake2s_init(&s, MG_WG_HASH_LEN);
+	mg_blake2s_update(&s, a, alen);
 	if (blen > 0)
-		blake2s_update(&s, b, blen);
-	blake2s_final(&s, out, MG_WG_HASH_LEN);
+		mg_blake2s_update(&s, b, blen);
+	mg_blake2s_final(&s, out, MG_WG_HASH_LEN);
 	sodium_memzero(&s, sizeof(s));
 }
 
@@ -45,7 +45,7 @@ hmac(uint8_t out[MG_WG_HASH_LEN], const uint8_t *key, size_t keylen, const uint8
 	uint8_t k[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK], inner[MG_WG_HASH_LEN];
 
 	if (keylen > HMAC_BLOCK)
-		blake2s(k, key, NULL, MG_WG_HASH_LEN, keylen, 0);
+		mg_blake2s(k, MG_WG_HASH_LEN, key, keylen, NULL, 0);
 	else
 		memcpy(k, key, keylen);
 	for (size_t i = 0; i < HMAC_BLOCK; i++)
