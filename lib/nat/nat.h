@@ -108,8 +108,8 @@ enum mg_nat_result mg_nat_out_create(struct mg_nat *nat, uint32_t peer_id,
 enum mg_nat_result mg_nat_in(struct mg_nat *nat, struct rte_ipv4_hdr *ip, uint32_t len,
 			     uint64_t now_ns, uint32_t *peer_id);
 
-/* Reclaim expired sessions, doing at most `budget` units of work (one unit = one session freed);
- * returns sessions freed. The worker calls it every loop iteration. An expired session found by a
+/* Reclaim expired sessions, doing at most `budget` units of work (one unit = one session freed;
+ * a session is freed at most a second after it expired); returns sessions freed. The worker calls it every loop iteration. An expired session found by a
  * lookup counts as a miss (and is freed there). */
 unsigned mg_nat_expire(struct mg_nat *nat, uint64_t now_ns, unsigned budget);
 

@@ -27,6 +27,8 @@ enum nat_limits {
 	 * characters: a longer name would be cut and the three tables' rings would collide. */
 	NAT_NAME_MAX = 18,
 	NAT_RECLAIM_TABLE_BUDGET = 8,   /* expired sessions freed to make room when the table is full */
+	NAT_RELINK_INTERVAL_NS = 1000 * 1000 * 1000, /* a touch moves a session along its timer list
+						      * at most this often (nat_session.c) */
 	NAT_RECLAIM_PEER_SCAN = 64,     /* sessions of one peer examined when it is at its limit */
 	NAT_MEMO_CREATED_MAX = MG_NAT_BURST_MAX, /* creations the memo records after a bulk lookup */
 	NAT_PEER_ID_MAX = (1 << 24) - 1,  /* peer ids fit the keys' 24-bit field */
@@ -100,6 +102,7 @@ struct nat_session {
 	uint32_t t_prev, t_next;     /* timer list of timer_class; t_next also links the free list */
 	uint32_t p_prev, p_next;     /* sessions of the same peer */
 	uint64_t expire_ns;
+	uint64_t queued_ns;          /* when it joined its timer list (the list's order) */
 } __rte_cache_aligned; /* one cache line per session: a lookup touches one line, not two */
 
 struct nat_mapping {
@@ -301,7 +304,6 @@ struct nat_session *nat_session_find_in(struct mg_nat *nat, const struct nat_ike
 enum mg_nat_result nat_session_create(struct mg_nat *nat, const struct nat_memo_entry *h,
 				      uint64_t now_ns, struct nat_session **out);
 struct nat_session *nat_session_live(struct mg_nat *nat, int pos, void *data, uint64_t now_ns);
-void nat_session_prefetch_links(const struct mg_nat *nat, uint32_t i);
 void nat_session_touch(struct mg_nat *nat, struct nat_session *s, uint64_t now_ns);
 void nat_tcp_track(struct nat_session *s, uint8_t flags, bool outbound);
 

@@ -175,8 +175,6 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 			s = nat_session_live(nat, (hits & (1ULL << j)) ? 0 : -1, data[j], now_ns);
 		else
 			s = nat_session_find_out(nat, &keys[i], sig[j], now_ns);
-		if (at[j] == i && j + 1 < nk && (hits & (1ULL << (j + 1))))
-			nat_session_prefetch_links(nat, (uint32_t)(uintptr_t)data[j + 1]);
 		if (likely(s != NULL))
 			out_translate(nat, s, ips[i], &l4[i], now_ns);
 		else

@@ -1,8 +1,14 @@
 /* NAT44 sessions and mappings: creation with limits, lookup by either side, TCP state tracking,
  * timers and reclaim (mg_nat_expire, mg_nat_flush_peer).
  *
- * Timers: one list per timer class, each with a fixed timeout, and a touched session moves to the
- * tail of its class; so every list is in expiry order and reclaim only ever looks at list heads.
+ * Timers: one list per timer class, each with a fixed timeout, in the order sessions joined it
+ * (queued_ns), and reclaim only ever looks at list heads. A touch moves the session's expiry;
+ * it moves the session to the tail of its list only when it joined it a second
+ * (NAT_RELINK_INTERVAL_NS) or more ago, so the packets of a busy flow do not write two other
+ * sessions' lines each (its list neighbours: random lines of a big table). Every session expires
+ * at least a timeout after it queued, and a head that is not expired yet was touched less than
+ * a second after it queued: so what stands behind it is freed at most a second late. Lookups
+ * compare expiry times exactly, so no packet ever uses an expired session.
  * A mapping lives as long as it has sessions; its port then waits out the reuse delay.
  */
 #include <netinet/in.h>
@@ -40,6 +46,15 @@ list_append(struct mg_nat *nat, struct nat_list *l, uint32_t i)
 	else
 		l->head = i;
 	l->tail = i;
+}
+
+/* Session i joins the tail of its class's list now. */
+static void
+timer_enqueue(struct mg_nat *nat, uint32_t i, uint8_t cls, uint64_t now_ns)
+{
+	nat->sessions[i].timer_class = cls;
+	nat->sessions[i].queued_ns = now_ns;
+	list_append(nat, &nat->timers[cls], i);
 }
 
 static void
@@ -130,26 +145,14 @@ nat_session_touch(struct mg_nat *nat, struct nat_session *s, uint64_t now_ns)
 	uint32_t i = (uint32_t)(s - nat->sessions);
 	uint8_t cls = timer_class_of(s);
 
-	/* Already last of its list (a busy flow): moving it to the tail would change nothing. */
-	if (cls != s->timer_class || s->t_next != NAT_NIL) {
+	/* Another timeout: another list, at once (a shorter timeout must not wait out the longer
+	 * list's order). */
+	if (unlikely(cls != s->timer_class) || now_ns - s->queued_ns >= NAT_RELINK_INTERVAL_NS) {
 		list_remove(nat, &nat->timers[s->timer_class], i);
-		s->timer_class = cls;
-		list_append(nat, &nat->timers[cls], i);
+		timer_enqueue(nat, i, cls, now_ns);
 	}
 	s->expire_ns = now_ns + nat->timeout_ns[cls];
 	nat->last_now = now_ns;
-}
-
-/* The timer-list neighbours a touch of session i will write: fetched ahead by bulk lookups. */
-void
-nat_session_prefetch_links(const struct mg_nat *nat, uint32_t i)
-{
-	const struct nat_session *s = &nat->sessions[i];
-
-	if (s->t_prev != NAT_NIL)
-		rte_prefetch0(&nat->sessions[s->t_prev]);
-	if (s->t_next != NAT_NIL)
-		rte_prefetch0(&nat->sessions[s->t_next]);
 }
 
 /* RFC 5382 tracking, reduced to what the timeouts need: SYN out -> SYN in -> ACK out is
@@ -311,7 +314,7 @@ nat_session_create(struct mg_nat *nat, const struct nat_memo_entry *h, uint64_t 
 	if (nat->sess_free != NAT_NIL) /* the next create's slot, most likely cold */
 		rte_prefetch0(&nat->sessions[nat->sess_free]);
 	*s = (struct nat_session){ .okey = *k, .public_port = nat->mappings[mi].public_port,
-				   .mapping = mi, .timer_class = NAT_TIMER_UDP };
+				   .mapping = mi };
 	nat->mappings[mi].nsessions++;
 	ikey_of(nat, s, &ik);
 	/* Tables are sized for max_sessions with the extendable bucket table: adds cannot fail. */
@@ -320,7 +323,7 @@ nat_session_create(struct mg_nat *nat, const struct nat_memo_entry *h, uint64_t 
 					h->iport == s->public_port ? h->isig :
 					nat_key_hash(nat, &ik), (void *)(uintptr_t)i);
 	nat_memo_created(nat, h->osig);
-	list_append(nat, &nat->timers[NAT_TIMER_UDP], i);
+	timer_enqueue(nat, i, NAT_TIMER_UDP, now_ns); /* the first touch sets the real class */
 	peer_link(nat, i);
 	nat_count(&nat->st.created);
 	nat_gauge_set(&nat->st.sessions, nat->st.sessions + 1);

@@ -295,6 +295,40 @@ test_expire_budget(void)
 	mg_nat_destroy(nat);
 }
 
+/* The timer lists are kept lazily (nat_session.c): a touch within a second of a session joining
+ * its list leaves it in place, a later one moves it to the tail. So reclaim can free a session up
+ * to a second after it expired, never more, and never before; a lookup never uses it once it
+ * has expired. UDP timeout 300 s. */
+static void
+test_expire_lazy_lists(void)
+{
+	const uint64_t ms = T_SEC / 1000;
+	struct mg_nat *nat = t_nat("s_lazy");
+	struct mg_nat_stats st;
+
+	/* A (5000) queued at 0 and touched at 0.9 s stays ahead of B (5001, queued at 0.5 s). */
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5000, 0, true, NULL), MG_NAT_OK);
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5001, 500 * ms, true, NULL), MG_NAT_OK);
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5000, 900 * ms, false, NULL), MG_NAT_OK);
+	CU_ASSERT_EQUAL(mg_nat_expire(nat, 300500 * ms - 1, 100), 0);  /* neither expired */
+	CU_ASSERT_EQUAL(mg_nat_expire(nat, 300600 * ms, 100), 0);      /* B expired, behind A */
+	CU_ASSERT_EQUAL(mg_nat_expire(nat, 300900 * ms, 100), 2);      /* A, then B: 0.4 s late */
+	mg_nat_get_stats(nat, &st);
+	CU_ASSERT_EQUAL(st.sessions, 0);
+
+	/* C queued at 1000 s, D at 1000.5 s; C touched at 1002 s moves behind D, so D goes on time. */
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5002, 1000 * T_SEC, true, NULL), MG_NAT_OK);
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5003, 1000500 * ms, true, NULL), MG_NAT_OK);
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5002, 1002 * T_SEC, false, NULL), MG_NAT_OK);
+	CU_ASSERT_EQUAL(mg_nat_expire(nat, 1300500 * ms, 100), 1);     /* D, at its expiry */
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5002, 1302 * T_SEC - 1, false, NULL), MG_NAT_OK);
+
+	/* A lookup right at E's expiry misses, although reclaim has not reached E. */
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5004, 2000 * T_SEC, true, NULL), MG_NAT_OK);
+	CU_ASSERT_EQUAL(udp_out(nat, 1, 5004, 2300 * T_SEC, false, NULL), MG_NAT_MISS);
+	mg_nat_destroy(nat);
+}
+
 static void
 test_flush_peer(void)
 {
@@ -329,6 +363,8 @@ main(int argc, char **argv)
 		{ "port reuse delay", test_port_reuse_delay },
 		{ "seeded random port choice", test_seeded_port_choice },
 		{ "expire budget", test_expire_budget },
+		{ "lazy timer lists: freed at most a second late, never used once expired",
+		  test_expire_lazy_lists },
 		{ "flush peer", test_flush_peer },
 	};
 
