@@ -2,7 +2,7 @@
  * are), and the plan of runs: the floor, handshakes, memory, then peers x sizes x directions on
  * one worker, NAT table sizes (new flows, then established flows at random), and more workers.
  *
- *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer|rtc|handshake]
+ *   mg_bench [--quick] [--json FILE] [--workers N] [--only pipeline|single_peer|rtc|handshake|nat]
  *            [--huge-dir DIR]
  *            [--packets N] [--size 64|512|1420|imix] [--dir mesh_to_internet|internet_to_mesh]
  *
@@ -377,6 +377,7 @@ run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
 	bool peer = all || strcmp(only, "single_peer") == 0;
 	bool rtc = !all && strcmp(only, "rtc") == 0; /* K=1 and the pipeline's K: quick to repeat */
 	bool hs = all || strcmp(only, "handshake") == 0; /* the handshake line alone, to profile */
+	bool nat = all || strcmp(only, "nat") == 0; /* new flows and established ones, 1k..1M */
 
 	mg_bench_floor_measure(&r->floor, pl->floor_buffers, pl->floor_rounds);
 	if (hs && mg_bench_handshakes_measure(&r->hs, pl->handshakes) != 0)
@@ -390,7 +391,7 @@ run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
 			return -1;
 	if ((pipe && pipeline_lines(r, pl) != 0) || (peer && single_peer_lines(r, pl) != 0))
 		return -1;
-	for (unsigned i = 0; all && i < pl->n_nat; i++)
+	for (unsigned i = 0; nat && i < pl->n_nat; i++)
 		if (nat_scale(r, pl, pl->nat_sizes[i], 1) != 0)
 			return -1;
 	for (unsigned w = 2; all && w <= max_workers; w++) {
@@ -428,7 +429,7 @@ static int
 usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N] "
-		"[--only pipeline|single_peer|rtc|handshake] [--huge-dir DIR]\n"
+		"[--only pipeline|single_peer|rtc|handshake|nat] [--huge-dir DIR]\n"
 		"  run-to-completion lines only (to profile one line): [--packets N] "
 		"[--size 64|512|1420|imix] [--dir mesh_to_internet|internet_to_mesh]\n", prog);
 	return 2;
@@ -461,7 +462,8 @@ main(int argc, char **argv)
 		else if (c == 'o' && (strcmp(optarg, "pipeline") == 0 ||
 				      strcmp(optarg, "single_peer") == 0 ||
 				      strcmp(optarg, "rtc") == 0 ||
-				      strcmp(optarg, "handshake") == 0))
+				      strcmp(optarg, "handshake") == 0 ||
+				      strcmp(optarg, "nat") == 0))
 			o.only = optarg;
 		else if (c == 'h')
 			o.huge_dir = optarg;
