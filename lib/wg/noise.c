@@ -136,13 +136,18 @@ open_(struct sym *s, uint8_t *plain, const uint8_t *in, size_t len)
 	return true;
 }
 
-/* Initial state: ck = HASH(construction), h = HASH(HASH(ck || identifier) || responder static). */
+/* Initial state: ck = HASH(construction), h = HASH(HASH(ck || identifier) || responder static).
+ * mg_noise_local_init hashed the constant part once, and the whole of it for our own key. */
 static void
-sym_init(struct sym *s, const uint8_t responder_static[MG_WG_KEY_LEN])
+sym_init(struct sym *s, const struct mg_noise_local *l, const uint8_t *responder_static_or_null)
 {
-	hash2(s->ck, construction, strlen(construction), NULL, 0);
-	hash2(s->h, s->ck, sizeof(s->ck), identifier, strlen(identifier));
-	mix_hash(s->h, responder_static, MG_WG_KEY_LEN);
+	memcpy(s->ck, l->initial_chaining_key, sizeof(s->ck));
+	if (responder_static_or_null == NULL) { /* we are the responder */
+		memcpy(s->h, l->responder_hash, sizeof(s->h));
+	} else {
+		memcpy(s->h, l->initial_hash, sizeof(s->h));
+		mix_hash(s->h, responder_static_or_null, MG_WG_KEY_LEN);
+	}
 	sodium_memzero(s->key, sizeof(s->key));
 }
 
@@ -178,6 +183,9 @@ mg_noise_local_init(struct mg_noise_local *l, const uint8_t private_key[MG_WG_KE
 	l->private_key[0] &= 248;
 	l->private_key[31] = (l->private_key[31] & 127) | 64;
 	crypto_scalarmult_base(l->public_key, l->private_key);
+	hash2(l->initial_chaining_key, construction, strlen(construction), NULL, 0);
+	hash2(l->initial_hash, l->initial_chaining_key, MG_WG_HASH_LEN, identifier, strlen(identifier));
+	hash2(l->responder_hash, l->initial_hash, MG_WG_HASH_LEN, l->public_key, MG_WG_KEY_LEN);
 	return 0;
 }
 
@@ -226,7 +234,7 @@ mg_noise_create_initiation(const struct mg_noise_local *l, struct mg_noise_peer 
 	memset(msg, 0, sizeof(*msg));
 	msg->type = mg_wg_le32_put(MG_WG_MSG_INITIATION);
 	msg->sender_index = mg_wg_le32_put(local_index);
-	sym_init(&s, p->remote_static);
+	sym_init(&s, l, p->remote_static);
 	/* e */
 	new_ephemeral(e_priv, msg->ephemeral);
 	mix_ephemeral(&s, msg->ephemeral);
@@ -305,7 +313,7 @@ mg_noise_consume_initiation(const struct mg_noise_local *l, const struct mg_wg_m
 	enum mg_noise_result rc = MG_NOISE_ERR_INVALID_DH;
 
 	*peer_out = NULL;
-	sym_init(&s, l->public_key);
+	sym_init(&s, l, NULL);
 	/* e */
 	mix_ephemeral(&s, msg->ephemeral);
 	/* es */

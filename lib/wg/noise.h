@@ -33,10 +33,13 @@ enum mg_noise_state {
 	MG_NOISE_STATE_CONSUMED_RESPONSE,
 };
 
-/* Our identity: the static key pair. */
+/* Our identity: the static key pair, and the handshake's opening state computed once from it. */
 struct mg_noise_local {
 	uint8_t private_key[MG_WG_KEY_LEN];
 	uint8_t public_key[MG_WG_KEY_LEN];
+	uint8_t initial_chaining_key[MG_WG_HASH_LEN]; /* HASH(construction) */
+	uint8_t initial_hash[MG_WG_HASH_LEN];          /* HASH(initial ck || identifier) */
+	uint8_t responder_hash[MG_WG_HASH_LEN];        /* HASH(initial_hash || public_key) */
 };
 
 /* The transient state of one handshake with one peer. */
