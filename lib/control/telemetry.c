@@ -135,9 +135,11 @@ peer_dict(const struct mg_control *c, uint32_t id, uint64_t now)
 	char ep[32];
 	const uint8_t *pub = mg_wg_device_peer_public_key(c->p.dev, (int)id);
 	const struct mg_dp_keypair *cur = __atomic_load_n(&p->current, __ATOMIC_ACQUIRE);
+	struct mg_dp_peer_traffic traffic;
 
 	if (d == NULL)
 		return NULL;
+	mg_dp_peer_traffic(c->dp, id, &traffic);
 	rte_tel_data_start_dict(d);
 	if (pub != NULL) {
 		sodium_bin2base64(key, sizeof(key), pub, 32, sodium_base64_VARIANT_ORIGINAL);
@@ -145,10 +147,10 @@ peer_dict(const struct mg_control *c, uint32_t id, uint64_t now)
 	}
 	format_endpoint(p->endpoint, ep, sizeof(ep));
 	rte_tel_data_add_dict_string(d, "endpoint", ep);
-	rte_tel_data_add_dict_u64(d, "rx_packets", p->rx_packets);
-	rte_tel_data_add_dict_u64(d, "rx_bytes", p->rx_bytes);
-	rte_tel_data_add_dict_u64(d, "tx_packets", p->tx_packets);
-	rte_tel_data_add_dict_u64(d, "tx_bytes", p->tx_bytes);
+	rte_tel_data_add_dict_u64(d, "rx_packets", traffic.rx_packets);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", traffic.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_packets", traffic.tx_packets);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", traffic.tx_bytes);
 	rte_tel_data_add_dict_u64(d, "session_age_s",
 				  cur ? (now - cur->birth_ns) / 1000000000ULL : UINT64_MAX);
 	rte_tel_data_add_dict_u64(d, "last_rx_age_ms",

@@ -47,16 +47,16 @@ signal_confirm(struct mg_dp_worker *w, struct mg_dp_keypair *kp)
 }
 
 /* The bookkeeping of a run of one peer's packets in the burst, done once when the peer changes
- * or the burst ends rather than per packet: received packets and bytes (one atomic add each;
- * other lcores may count the same peer, so the adds stay atomic unless this lcore is the only
- * writer), the last-receive times, and the endpoint of the run's last packet (roaming: WireGuard
- * sends to where the latest authenticated packet came from). A keypair's first packet may ask
- * the control lcore to confirm it, checked when the keypair changes within the run. */
+ * or the burst ends rather than per packet: received packets and bytes (this lcore's own
+ * counters of the peer, plain stores), the last-receive times, and the endpoint of the run's last
+ * packet (roaming: WireGuard sends to where the latest authenticated packet came from). A
+ * keypair's first packet may ask the control lcore to confirm it, checked when the keypair
+ * changes within the run. */
 struct rx_tally {
 	struct mg_dp_peer *peer;
 	struct mg_dp_keypair *kp;
 	uint64_t packets, bytes, endpoint, now;
-	bool single_writer;  /* mg_dp_single_writer(): no locked adds */
+	bool single_writer;  /* mg_dp_single_writer(): replay commits without compare-and-swap */
 };
 
 static void
@@ -70,13 +70,15 @@ static void
 tally_flush(struct mg_dp_worker *w, struct rx_tally *t)
 {
 	struct mg_dp_peer *peer = t->peer;
+	struct mg_dp_peer_traffic *own;
 
 	if (peer == NULL)
 		return;
-	mg_dp_counter_add(&peer->rx_packets, t->packets, t->single_writer);
+	own = &w->traffic[peer - w->dp->peers];
+	mg_dp_own_add(&own->rx_packets, t->packets);
 	__atomic_store_n(&peer->last_rx_ns, t->now, __ATOMIC_RELAXED);
 	if (t->bytes != 0) {
-		mg_dp_counter_add(&peer->rx_bytes, t->bytes, t->single_writer);
+		mg_dp_own_add(&own->rx_bytes, t->bytes);
 		__atomic_store_n(&peer->last_rx_data_ns, t->now, __ATOMIC_RELAXED);
 	}
 	if (unlikely(__atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED) != t->endpoint)) {
@@ -223,6 +225,7 @@ queue_open(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp,
 	}
 	rte_prefetch0(&w->dp->peers[kp->peer_id]);
 	rte_prefetch0(RTE_PTR_ADD(&w->dp->peers[kp->peer_id], RTE_CACHE_LINE_SIZE));
+	rte_prefetch0(&w->traffic[kp->peer_id]);
 	b->m[i] = m;
 	b->kp[i] = kp;
 	b->endpoint[i] = mg_dp_endpoint_pack(((const struct rte_ipv4_hdr *)ip)->src_addr,

@@ -162,8 +162,31 @@ mg_dp_peer_release(struct mg_dp *dp, uint32_t peer_id)
 	peer = &dp->peers[peer_id];
 	rte_free((void *)peer->allowed);
 	/* No keypair pointers are left (cleared before unpublishing); this zeroes the allowed
-	 * pointer, endpoint, timestamps and byte counters for the id's next owner. */
+	 * pointer, endpoint and timestamps for the id's next owner, and, since no lcore counts for
+	 * the peer any more (grace period over), every lcore's counters of it. */
 	memset(peer, 0, sizeof(*peer));
+	for (unsigned w = 0; w < dp->n_workers; w++)
+		if (dp->workers[w] != NULL)
+			memset(&dp->workers[w]->traffic[peer_id], 0, sizeof(struct mg_dp_peer_traffic));
+}
+
+void
+mg_dp_peer_traffic(const struct mg_dp *dp, uint32_t peer_id, struct mg_dp_peer_traffic *sum)
+{
+	*sum = (struct mg_dp_peer_traffic){ 0 };
+	if (peer_id >= dp->max_peers)
+		return;
+	for (unsigned w = 0; w < dp->n_workers; w++) {
+		const struct mg_dp_peer_traffic *t;
+
+		if (dp->workers[w] == NULL)
+			continue;
+		t = &dp->workers[w]->traffic[peer_id];
+		sum->rx_packets += __atomic_load_n(&t->rx_packets, __ATOMIC_RELAXED);
+		sum->rx_bytes += __atomic_load_n(&t->rx_bytes, __ATOMIC_RELAXED);
+		sum->tx_packets += __atomic_load_n(&t->tx_packets, __ATOMIC_RELAXED);
+		sum->tx_bytes += __atomic_load_n(&t->tx_bytes, __ATOMIC_RELAXED);
+	}
 }
 
 uint64_t

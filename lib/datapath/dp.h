@@ -35,6 +35,10 @@ int mg_dp_peer_publish(struct mg_dp *dp, uint32_t peer_id, const struct mg_dp_pr
 void mg_dp_peer_unpublish(struct mg_dp *dp, uint32_t peer_id);
 void mg_dp_peer_release(struct mg_dp *dp, uint32_t peer_id);
 
+/* A peer's packets and bytes received and sent: the sum of every data-plane lcore's own counters
+ * of it (each lcore counts what it carried, without locked adds). Any lcore may call it. */
+void mg_dp_peer_traffic(const struct mg_dp *dp, uint32_t peer_id, struct mg_dp_peer_traffic *sum);
+
 /* RCU (QSBR) grace period without blocking: a token now; over once every registered lcore has
  * reported a quiescent state since. */
 uint64_t mg_dp_grace_start(struct mg_dp *dp);

@@ -97,15 +97,11 @@ mg_dp_single_writer(const struct mg_dp_worker *w)
 	return w->role == MG_DP_ROLE_RUN_TO_COMPLETION && w->dp->n_workers == 1;
 }
 
-/* Add v to a counter other lcores read: a locked add when several lcores write it, else a plain
- * (relaxed, untorn) load and store. */
+/* Add v to a counter only this lcore writes and other lcores read: an untorn load and store. */
 static inline void
-mg_dp_counter_add(uint64_t *c, uint64_t v, bool single_writer)
+mg_dp_own_add(uint64_t *c, uint64_t v)
 {
-	if (single_writer)
-		__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
-	else
-		__atomic_fetch_add(c, v, __ATOMIC_RELAXED);
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
 }
 
 /* Peer id travels with an mbuf between stages in the application-owned hash field. */

@@ -81,11 +81,18 @@ struct mg_dp_peer {
 	uint64_t last_rx_data_ns;        /* non-keepalive data */
 	uint64_t last_tx_ns;             /* anything sent */
 	uint64_t last_tx_data_ns;
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	const struct mg_dp_prefix *allowed; /* immutable once the peer is published */
 	uint16_t n_allowed;
 	bool in_use;
 } __rte_cache_aligned;
+
+/* One data-plane lcore's traffic counters of one peer. Only that lcore writes them (plain stores,
+ * no locked adds, though several lcores may carry one peer's packets); readers add up every
+ * lcore's (mg_dp_peer_traffic). Kept beside the peer, not in it, so no two lcores write one
+ * line for a peer they share. */
+struct mg_dp_peer_traffic {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+};
 
 /* Events a worker sends the control lcore through its event ring (type in the top byte). */
 enum mg_dp_event_type {
@@ -128,6 +135,7 @@ struct mg_dp_worker {
 					 * out; written by the lcore, read by control (peer_flush.h) */
 	uint64_t resolve_last_ns;       /* rate limit for RESOLVE events: the last address asked */
 	uint32_t resolve_last_ip;       /* for and when */
+	struct mg_dp_peer_traffic *traffic; /* max_peers entries: this lcore's share per peer */
 	struct mg_dp_counters counters;
 } __rte_cache_aligned;
 

@@ -5,11 +5,12 @@
  *
  * Send counters are reserved per run of one keypair's packets in the batch, with one atomic add
  * (a plain store when one lcore is the whole data plane), so any number of lcores can send for
- * one peer without bouncing its keypair's line once per packet; the peer's counters and send
- * times are written once per run too.
+ * one peer without bouncing its keypair's line once per packet; the send times are written once
+ * per run too, and the packets and bytes sent go to this lcore's own counters of the peer.
  */
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_prefetch.h>
 #include <rte_udp.h>
 
 #include "data_crypto.h"
@@ -69,12 +70,13 @@ struct seal_batch {
 };
 
 /* A peer's sent packets and bytes and its send times over a run of its packets in the burst,
- * written once when the peer changes or the burst ends (other lcores may count the same peer,
- * so the adds stay atomic unless this lcore is the only writer). */
+ * written once when the peer changes or the burst ends: the counts to this lcore's own counters
+ * of the peer (own), the times to the peer. */
 struct tx_tally {
 	struct mg_dp_peer *peer;
+	struct mg_dp_peer_traffic *own;
 	uint64_t packets, bytes, now;
-	bool single_writer;  /* mg_dp_single_writer(): no locked adds */
+	bool single_writer;  /* mg_dp_single_writer(): the send counter without a locked add */
 };
 
 static void
@@ -82,21 +84,22 @@ tally_flush(struct tx_tally *t)
 {
 	if (t->packets == 0)
 		return;
-	mg_dp_counter_add(&t->peer->tx_packets, t->packets, t->single_writer);
+	mg_dp_own_add(&t->own->tx_packets, t->packets);
 	__atomic_store_n(&t->peer->last_tx_ns, t->now, __ATOMIC_RELAXED);
 	if (t->bytes != 0) {
-		mg_dp_counter_add(&t->peer->tx_bytes, t->bytes, t->single_writer);
+		mg_dp_own_add(&t->own->tx_bytes, t->bytes);
 		__atomic_store_n(&t->peer->last_tx_data_ns, t->now, __ATOMIC_RELAXED);
 	}
 	t->packets = t->bytes = 0;
 }
 
 static void
-tally_add(struct tx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
+tally_add(struct mg_dp_worker *w, struct tx_tally *t, struct mg_dp_peer *peer, uint32_t bytes)
 {
 	if (peer != t->peer) {
 		tally_flush(t);
 		t->peer = peer;
+		t->own = &w->traffic[peer - w->dp->peers];
 	}
 	t->packets++;
 	t->bytes += bytes;
@@ -129,7 +132,8 @@ static bool
 queue_seal(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct seal_batch *b)
 {
 	const struct mg_dp *dp = w->dp;
-	struct mg_dp_peer *peer = &dp->peers[mg_dp_mbuf_peer(m)];
+	uint32_t peer_id = mg_dp_mbuf_peer(m);
+	struct mg_dp_peer *peer = &dp->peers[peer_id];
 	struct mg_dp_keypair *kp = send_keypair(peer, now);
 	uint32_t len = rte_pktmbuf_data_len(m), plen;
 	unsigned i = b->n;
@@ -147,6 +151,7 @@ queue_seal(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct seal
 	}
 	body = rte_pktmbuf_mtod(m, uint8_t *);
 	memset(body + len, 0, plen - len);
+	rte_prefetch0(&w->traffic[peer_id]); /* counted once the batch is sealed */
 	b->m[i] = m;
 	b->peer[i] = peer;
 	b->kp[i] = kp;
@@ -240,7 +245,7 @@ seal_batch_run(struct mg_dp_worker *w, struct seal_batch *b, struct rte_mbuf **p
 			keep = false;
 		}
 		if (keep) {
-			tally_add(&ctx->tally, b->peer[i], b->inner_len[i]);
+			tally_add(w, &ctx->tally, b->peer[i], b->inner_len[i]);
 			MG_DP_COUNT(w, ENCRYPTED, 1);
 			MG_DP_COUNT(w, ENCRYPTED_BYTES, b->inner_len[i]);
 		}

@@ -332,8 +332,11 @@ mg_dp_worker_create(struct mg_dp *dp, const struct mg_dp_worker_params *p)
 	w->ctl_tx_ring = ring_for("ctltx", p->idx, p->socket_id, spsc, 0);
 	w->ctl_seal_ring = ring_for("ctlseal", p->idx, p->socket_id, spsc, 0);
 	w->handoff_ring = ring_for("handoff", p->idx, p->socket_id, RING_F_SC_DEQ, 0);
+	w->traffic = rte_zmalloc_socket("mg_peer_traffic", sizeof(*w->traffic) * dp->max_peers,
+					RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (w->crypto == NULL || w->punt_ring == NULL || w->event_ring == NULL ||
-	    w->ctl_tx_ring == NULL || w->ctl_seal_ring == NULL || w->handoff_ring == NULL) {
+	    w->ctl_tx_ring == NULL || w->ctl_seal_ring == NULL || w->handoff_ring == NULL ||
+	    w->traffic == NULL) {
 		mg_dp_worker_destroy(w);
 		return NULL;
 	}
@@ -360,6 +363,7 @@ mg_dp_worker_destroy(struct mg_dp_worker *w)
 	mg_dp_ring_free(w->ctl_seal_ring);
 	mg_dp_ring_free(w->handoff_ring);
 	rte_ring_free(w->event_ring); /* holds events, not mbufs */
+	rte_free(w->traffic);
 	mg_wg_crypto_destroy(w->crypto);
 	rte_free(w);
 }

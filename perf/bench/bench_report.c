@@ -174,10 +174,12 @@ print_non_crypto(const struct mg_bench_report *r, FILE *o)
 		fputc('\n', o);
 }
 
-void
-mg_bench_print_table(const struct mg_bench_report *r, FILE *o)
+/* The run-to-completion lines; none with --only handshake or --only single_peer. */
+static void
+print_lines(const struct mg_bench_report *r, FILE *o)
 {
-	print_head(r, o);
+	if (r->n_fig == 0)
+		return;
 	fprintf(o, "%-16s %-5s %7s %8s %2s %9s %8s %8s %8s %7s %6s %s\n", "direction", "size",
 		"peers", "nat", "W", "packets", "cyc/pkt", "Mpps/W", "Gbit/W", "floor", "drops",
 		"stages (cycles/pkt)");
@@ -198,6 +200,13 @@ mg_bench_print_table(const struct mg_bench_report *r, FILE *o)
 	}
 	fprintf(o, "\nW*: a worker shares its CPU with another busy thread. floor: packet rate as a "
 		"share of IPsec-MB alone (open for mesh->internet, seal for internet->mesh).\n");
+}
+
+void
+mg_bench_print_table(const struct mg_bench_report *r, FILE *o)
+{
+	print_head(r, o);
+	print_lines(r, o);
 	print_non_crypto(r, o);
 	print_pipe(r, o);
 	print_peer(r, o);

@@ -354,6 +354,15 @@ dpt_dropped(const struct dpt_env *e, enum mg_dp_drop d)
 	return e->w->counters.drop[d] - e->mark.drop[d];
 }
 
+struct mg_dp_peer_traffic
+dpt_traffic(const struct dpt_env *e)
+{
+	struct mg_dp_peer_traffic t;
+
+	mg_dp_peer_traffic(e->dp, DPT_PEER_ID, &t);
+	return t;
+}
+
 uint64_t
 dpt_dropped_other(const struct dpt_env *e, enum mg_dp_drop except)
 {

@@ -137,5 +137,7 @@ uint64_t dpt_count(const struct dpt_env *e, enum mg_dp_counter c);
 uint64_t dpt_dropped(const struct dpt_env *e, enum mg_dp_drop d);
 /* Drops for every reason but `except` (MG_DP_DROP_MAX: all reasons). */
 uint64_t dpt_dropped_other(const struct dpt_env *e, enum mg_dp_drop except);
+/* The fixture peer's traffic counters, summed over the data-plane lcores. */
+struct mg_dp_peer_traffic dpt_traffic(const struct dpt_env *e);
 
 #endif /* DP_TEST_ENV_H */

@@ -124,7 +124,7 @@ test_udp_round_trip(void)
 	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_NAT_IN), 1);
 	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_ENCRYPTED), 1);
 	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_ENCRYPTED_BYTES), blen);
-	CU_ASSERT_EQUAL(env.dp->peers[DPT_PEER_ID].tx_packets, 1);
+	CU_ASSERT_EQUAL(dpt_traffic(&env).tx_packets, 1);
 	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_MAX), 0);
 	dpt_teardown(&env);
 }

@@ -127,12 +127,12 @@ test_keepalive_consumed(void)
 	uint64_t rx_before;
 
 	dpt_setup(&env, true);
-	rx_before = env.dp->peers[DPT_PEER_ID].rx_packets;
+	rx_before = dpt_traffic(&env).rx_packets;
 	CU_ASSERT_EQUAL(send_count_out(dpt_client_frame(&env, NULL, 0)), 0);
 	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_KEEPALIVES_RX), 1);
 	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), 0);
 	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_TX_PACKETS), 0);
-	CU_ASSERT_EQUAL(env.dp->peers[DPT_PEER_ID].rx_packets, rx_before + 1);
+	CU_ASSERT_EQUAL(dpt_traffic(&env).rx_packets, rx_before + 1);
 	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_MAX), 0);
 	dpt_teardown(&env);
 }
@@ -378,7 +378,7 @@ encrypt_burst_case(void)
 	uint16_t kept;
 
 	setup_for_burst_cases();
-	tx_before = env.dp->peers[DPT_PEER_ID].tx_packets;
+	tx_before = dpt_traffic(&env).tx_packets;
 	for (unsigned i = 0; i < N; i++) {
 		uint8_t tag[2] = { (uint8_t)(i >> 8), (uint8_t)i };
 		uint32_t blen = dpt_build_udp(back, DPT_REMOTE_IP, REMOTE_PORT, DPT_CLIENT_INNER,
@@ -414,7 +414,7 @@ encrypt_burst_case(void)
 	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_NO_SESSION), 1);
 	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_TOO_BIG), 1);
 	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_MAX), 2);
-	CU_ASSERT_EQUAL(env.dp->peers[DPT_PEER_ID].tx_packets, tx_before + N - 2);
+	CU_ASSERT_EQUAL(dpt_traffic(&env).tx_packets, tx_before + N - 2);
 	CU_ASSERT_NOT_EQUAL(env.dp->peers[DPT_PEER_ID].last_tx_data_ns, 0);
 	teardown_for_burst_cases();
 }
