@@ -115,7 +115,7 @@ run(struct mg_config *cfg, const char *prog, const struct cli *cli)
 {
 	struct mg_eal_args eal;
 	struct mg_gateway *g;
-	char err[512];
+	char err[512], aead[64];
 
 	if (mg_eal_args_build(&eal, cfg, prog, cli->eal_argc, cli->eal_argv, err, sizeof(err))) {
 		fprintf(stderr, "meshgate: %s\n", err);
@@ -142,6 +142,8 @@ run(struct mg_config *cfg, const char *prog, const struct cli *cli)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	mg_gateway_describe_aead(g, aead, sizeof(aead));
+	printf("meshgate: data-plane AEAD: %s\n", aead);
 	printf("meshgate: ready: instance %s, %s, %u data-plane lcore(s), %u port(s), listening on "
 	       "UDP %u, public key ", cfg->instance,
 	       cfg->datapath == MG_DATAPATH_PIPELINE ? "pipeline" : "run-to-completion",

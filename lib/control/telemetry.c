@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "control_internal.h"
+#include "data_crypto.h"
 #include "device.h"
 #include "dp.h"
 #include "nat.h"
@@ -264,6 +265,7 @@ cmd_workers(const char *cmd __rte_unused, const char *params __rte_unused, struc
 			drops += wk->counters.drop[i];
 		rte_tel_data_start_dict(wd);
 		rte_tel_data_add_dict_u64(wd, "lcore", wk->lcore);
+		rte_tel_data_add_dict_string(wd, "aead_code_path", mg_wg_crypto_arch(wk->crypto));
 		for (int i = 0; i < MG_DP_COUNTER_MAX; i++)
 			rte_tel_data_add_dict_u64(wd, mg_dp_counter_name(i), wk->counters.c[i]);
 		rte_tel_data_add_dict_u64(wd, "drops", drops);

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "control.h"
+#include "data_crypto.h"
 #include "device.h"
 #include "dp.h"
 #include "gateway.h"
@@ -348,6 +349,14 @@ mg_gateway_print_stats(struct mg_gateway *g)
 {
 	if (g->ctl)
 		mg_control_print_stats(g->ctl, stdout);
+}
+
+void
+mg_gateway_describe_aead(const struct mg_gateway *g, char *buf, size_t len)
+{
+	/* Every worker's manager was initialised for the same CPU: the first one speaks for all. */
+	snprintf(buf, len, "IPsec-MB %s, %s code path", mg_wg_crypto_version(),
+		 g->dp->n_workers > 0 ? mg_wg_crypto_arch(g->dp->workers[0]->crypto) : "no");
 }
 
 void

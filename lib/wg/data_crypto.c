@@ -71,6 +71,11 @@ const char *mg_wg_crypto_arch(const struct mg_wg_crypto *c)
 	}
 }
 
+const char *mg_wg_crypto_version(void)
+{
+	return imb_get_version_str();
+}
+
 /* 32 zero bits, then the 64-bit counter little-endian. */
 static inline void make_nonce(uint8_t nonce[NONCE_LEN], uint64_t counter)
 {

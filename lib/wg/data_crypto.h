@@ -34,6 +34,9 @@ void mg_wg_crypto_destroy(struct mg_wg_crypto *c);
 /* Which IPsec-MB code path was chosen: "sse", "avx", "avx2", "avx512" or "no-aesni". */
 const char *mg_wg_crypto_arch(const struct mg_wg_crypto *c);
 
+/* The IPsec-MB library version in use, e.g. "1.3.0". */
+const char *mg_wg_crypto_version(void);
+
 /* Encrypt buf[0..len) in place and write the 16-byte tag. */
 void mg_wg_data_seal(struct mg_wg_crypto *c, const uint8_t key[32], uint64_t counter,
 		     uint8_t *buf, size_t len, uint8_t tag_out[16]);
