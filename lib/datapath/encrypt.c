@@ -59,12 +59,14 @@ padded_len(uint32_t len, uint32_t mtu)
 
 /* Packets that passed the checks, padded, waiting for one AEAD burst: op[i] seals m[i] (its
  * buffer, length and tag are set when queued, key and counter when the counters are reserved)
- * for peer[i], whose inner packet was inner_len[i] bytes (0: a keepalive). */
+ * for peer[i] at endpoint[i] (read once: the control lcore may clear it meanwhile), whose inner
+ * packet was inner_len[i] bytes (0: a keepalive). */
 struct seal_batch {
 	unsigned n;
 	struct rte_mbuf *m[MG_WG_CRYPTO_BURST_MAX];
 	struct mg_dp_peer *peer[MG_WG_CRYPTO_BURST_MAX];
 	struct mg_dp_keypair *kp[MG_WG_CRYPTO_BURST_MAX];
+	uint64_t endpoint[MG_WG_CRYPTO_BURST_MAX];
 	uint32_t inner_len[MG_WG_CRYPTO_BURST_MAX];
 	struct mg_wg_crypto_op op[MG_WG_CRYPTO_BURST_MAX];
 };
@@ -135,11 +137,12 @@ queue_seal(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct seal
 	uint32_t peer_id = mg_dp_mbuf_peer(m);
 	struct mg_dp_peer *peer = &dp->peers[peer_id];
 	struct mg_dp_keypair *kp = send_keypair(peer, now);
+	uint64_t ep = __atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED);
 	uint32_t len = rte_pktmbuf_data_len(m), plen;
 	unsigned i = b->n;
 	uint8_t *body;
 
-	if (unlikely(kp == NULL || __atomic_load_n(&peer->endpoint, __ATOMIC_RELAXED) == 0)) {
+	if (unlikely(kp == NULL || ep == 0)) {
 		MG_DP_DROP(w, WG_NO_SESSION);
 		return false;
 	}
@@ -155,6 +158,7 @@ queue_seal(struct mg_dp_worker *w, struct rte_mbuf *m, uint64_t now, struct seal
 	b->m[i] = m;
 	b->peer[i] = peer;
 	b->kp[i] = kp;
+	b->endpoint[i] = ep;
 	b->inner_len[i] = len;
 	b->op[i] = (struct mg_wg_crypto_op){ .key = kp->send_key, .buf = body, .len = plen,
 					     .tag = body + plen };
@@ -196,7 +200,7 @@ add_headers(struct mg_dp_worker *w, const struct seal_batch *b, unsigned i, uint
 	const struct mg_dp *dp = w->dp;
 	const struct mg_dp_port *port = &dp->ports[dp->mesh_port];
 	struct rte_mbuf *m = b->m[i];
-	uint64_t ep = __atomic_load_n(&b->peer[i]->endpoint, __ATOMIC_RELAXED);
+	uint64_t ep = b->endpoint[i];
 	uint64_t counter = b->op[i].counter;
 	uint32_t wg_len = sizeof(struct wg_data_hdr) + (uint32_t)b->op[i].len + MG_WG_TAG_LEN;
 	uint8_t *udp = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(struct wg_data_hdr) +
