@@ -125,7 +125,6 @@ reserve_counters(struct mg_dp_keypair *kp, unsigned n, bool single_writer)
 struct encrypt_ctx {
 	struct tx_tally tally;
 	struct mg_dp_l2_cache l2;
-	struct mg_dp_split split;
 };
 
 /* The checks that need no counter: a usable keypair and endpoint, the size, room for the tag in
@@ -222,10 +221,10 @@ add_headers(struct mg_dp_worker *w, const struct seal_batch *b, unsigned i, uint
 }
 
 /* Counters, headers, one AEAD burst over the packets that still go on, then the bookkeeping;
- * the batch's packets are sorted into pkts (kept, in order) and the tail. */
+ * the batch's packets are sorted into pkts (kept, in order) and the split's tail. */
 static void
 seal_batch_run(struct mg_dp_worker *w, struct seal_batch *b, struct rte_mbuf **pkts,
-	       uint64_t now, struct encrypt_ctx *ctx)
+	       struct mg_dp_split *split, uint64_t now, struct encrypt_ctx *ctx)
 {
 	struct mg_wg_crypto_op ops[MG_WG_CRYPTO_BURST_MAX];
 	uint32_t go = assign_counters(w, b, ctx->tally.single_writer);
@@ -253,7 +252,7 @@ seal_batch_run(struct mg_dp_worker *w, struct seal_batch *b, struct rte_mbuf **p
 			MG_DP_COUNT(w, ENCRYPTED, 1);
 			MG_DP_COUNT(w, ENCRYPTED_BYTES, b->inner_len[i]);
 		}
-		mg_dp_sort(pkts, &ctx->split, b->m[i], keep);
+		mg_dp_sort(pkts, split, b->m[i], keep);
 	}
 	b->n = 0;
 }
@@ -263,17 +262,18 @@ mg_dp_encrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 {
 	struct encrypt_ctx ctx = { .tally = { .single_writer = mg_dp_single_writer(w), .now = now },
 				   .l2 = { .hop_be = 0 } };
+	struct mg_dp_split split;
 	struct seal_batch batch;
 
-	MG_DP_SPLIT_INIT(ctx.split);
+	MG_DP_SPLIT_INIT(split);
 	batch.n = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		if (!queue_seal(w, pkts[i], now, &batch))
-			mg_dp_reject(&ctx.split, pkts[i]);
+			mg_dp_reject(&split, pkts[i]);
 		else if (batch.n == MG_WG_CRYPTO_BURST_MAX)
-			seal_batch_run(w, &batch, pkts, now, &ctx);
+			seal_batch_run(w, &batch, pkts, &split, now, &ctx);
 	}
-	seal_batch_run(w, &batch, pkts, now, &ctx);
+	seal_batch_run(w, &batch, pkts, &split, now, &ctx);
 	tally_flush(&ctx.tally);
-	return mg_dp_split_finish(pkts, &ctx.split);
+	return mg_dp_split_finish(pkts, &split);
 }
