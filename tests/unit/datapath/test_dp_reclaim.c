@@ -272,6 +272,7 @@ test_new_peer_with_same_id_gets_no_old_traffic(void)
 	struct client a, b;
 	struct rte_mbuf *m[4];
 	struct mg_wg_device_stats st;
+	struct mg_dp_peer_traffic t;
 	uint16_t mapped_a, mapped_b;
 	unsigned n;
 
@@ -288,6 +289,8 @@ test_new_peer_with_same_id_gets_no_old_traffic(void)
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_TRUE(reply_reaches(&a, m[0]));
 	rte_pktmbuf_free_bulk(m, n);
+	t = dpt_traffic(&env);
+	CU_ASSERT(t.rx_packets > 0 && t.rx_bytes > 0 && t.tx_packets > 0 && t.tx_bytes > 0);
 
 	/* The gateway is full: B is refused. */
 	CU_ASSERT_FALSE(client_handshake(&b, &g));
@@ -306,6 +309,9 @@ test_new_peer_with_same_id_gets_no_old_traffic(void)
 	CU_ASSERT_EQUAL(mg_nat_peer_sessions(env.nat, DPT_PEER_ID), 0);
 	CU_ASSERT_EQUAL(mg_control_reclaim_poll(g.ctl), 1);
 	CU_ASSERT_EQUAL(g.ctl->counters[MG_CTL_PEERS_RECLAIMED], 1);
+	/* Released: the id's next owner starts from zero in every lcore's counters. */
+	t = dpt_traffic(&env);
+	CU_ASSERT_EQUAL(t.rx_packets + t.rx_bytes + t.tx_packets + t.tx_bytes, 0);
 	CU_ASSERT_EQUAL(mg_wg_device_peer_count(g.dev), 0);
 	CU_ASSERT_EQUAL(mg_wg_device_find_peer(g.dev, a.pub), -1);
 
