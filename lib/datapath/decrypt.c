@@ -56,7 +56,7 @@ struct rx_tally {
 	struct mg_dp_peer *peer;
 	struct mg_dp_keypair *kp;
 	uint64_t packets, bytes, endpoint, now;
-	bool single_writer;  /* mg_dp_single_writer(): replay commits without compare-and-swap */
+	bool single_writer;  /* mg_dp_single_writer() */
 };
 
 static void
@@ -176,6 +176,15 @@ finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i,
 	return true;
 }
 
+/* Whether this lcore shares the replay windows it commits to with other lcores (then it commits
+ * with compare-and-swap): only pipeline crypto lcores do. One lcore alone writes its windows, and
+ * run-to-completion workers of several write only the keypairs they own (steer.c). */
+static bool
+shares_windows(const struct mg_dp_worker *w, const struct rx_tally *t)
+{
+	return !t->single_writer && mg_dp_owner_id(w) == 0;
+}
+
 /* Open the batch with one AEAD burst, then commit and finish its packets in order. */
 static void
 open_batch_run(struct mg_dp_worker *w, struct open_batch *b, struct rte_mbuf **pkts,
@@ -186,7 +195,7 @@ open_batch_run(struct mg_dp_worker *w, struct open_batch *b, struct rte_mbuf **p
 	if (b->n == 0)
 		return;
 	ok = mg_wg_data_open_burst(w->crypto, b->op, b->n);
-	fresh = commit_replay(b, ok, !tally->single_writer);
+	fresh = commit_replay(b, ok, shares_windows(w, tally));
 	for (unsigned i = 0; i < b->n; i++) {
 		bool keep = false;
 
@@ -302,6 +311,7 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 	struct open_batch batch;
 	uint16_t n_cand = 0;
 	struct rx_tally tally = { .single_writer = mg_dp_single_writer(w), .now = now };
+	const uint32_t me = mg_dp_owner_id(w);
 
 	MG_DP_SPLIT_INIT(split);
 	k.n = 0;
@@ -324,6 +334,12 @@ mg_dp_decrypt(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 
 		if (unlikely(data[key] == NULL)) {
 			MG_DP_DROP(w, WG_UNKNOWN_INDEX);
+			mg_dp_reject(&split, m);
+		} else if (unlikely(me != 0 && __atomic_load_n(&data[key]->owner,
+							       __ATOMIC_ACQUIRE) != me)) {
+			/* Steered here, yet another worker's: the index was reused in between
+			 * (a retired keypair's, freshly given out). Its window is not ours. */
+			MG_DP_DROP(w, WG_NOT_OWNER);
 			mg_dp_reject(&split, m);
 		} else if (!queue_open(w, m, data[key], now, &batch)) {
 			mg_dp_reject(&split, m);

@@ -46,6 +46,7 @@
 	X(WG_KEY_EXPIRED, "wg_key_expired")                                                      \
 	X(WG_NO_SESSION, "wg_no_session")                                                        \
 	X(WG_SEAL_FAILED, "wg_seal_failed")                                                      \
+	X(WG_NOT_OWNER, "wg_not_owner")                                                          \
 	X(INNER_MALFORMED, "inner_malformed")                                                    \
 	X(INNER_FRAGMENT, "inner_fragment")                                                      \
 	X(INNER_NOT_IPV4, "inner_not_ipv4")                                                      \

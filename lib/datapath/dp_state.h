@@ -64,6 +64,9 @@ struct mg_dp_keypair {
 	uint32_t peer_id;
 	bool initiator;
 	bool confirm_sent;        /* the worker told control this "next" keypair received data */
+	uint32_t owner;           /* run-to-completion with several workers: 1 + idx of the worker
+				   * that commits to the replay window (the first to claim it,
+				   * steer.c); 0 = not claimed yet */
 	struct mg_replay_window replay; /* lock-free when shared (lib/wg/replay.h) */
 } __rte_cache_aligned;
 
@@ -129,6 +132,8 @@ struct mg_dp_worker {
 	struct rte_ring *ctl_tx_ring;   /* control -> worker: frames to send, m->port set */
 	struct rte_ring *ctl_seal_ring; /* control -> worker: inner packets (or empty keepalives)
 					 * to encrypt for the peer in m->hash.usr */
+	struct rte_ring *wg_handoff_ring; /* other workers -> this one: WireGuard data frames for
+					   * keypairs this worker owns (multi-producer) */
 	struct rte_ring *handoff_ring;  /* other workers -> this one: internet packets whose NAT
 					 * session this worker owns (multi-producer) */
 	uint32_t flush_ack;             /* last flush request (mg_dp.flush.seq) this lcore carried

@@ -1,4 +1,5 @@
-/* Steering of inbound internet packets to the worker that owns their NAT session.
+/* Steering to the worker that owns the state a packet needs: inbound internet packets to the
+ * owner of their NAT session, WireGuard data to the owner of its keypair.
  *
  * Each worker's NAT instance owns a slice of the public port range (and of ICMP echo
  * identifiers). RSS or the kernel's fan-out picks the receiving worker from the packet's own
@@ -6,13 +7,17 @@
  * port belongs to another worker is handed to that worker's hand-off ring. With one worker this is
  * a no-op.
  */
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_ring.h>
+#include <rte_udp.h>
 
 #include "dp_stages.h"
 #include "icmp.h"
+#include "wg_const.h"
 
 /* The public port (or echo identifier) a packet to us is about; -1 when there is none. */
 static int
@@ -76,6 +81,61 @@ mg_dp_steer(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (owner == w->idx) {
 			mg_dp_keep(pkts, &split, m);
 		} else if (rte_ring_enqueue(w->dp->workers[owner]->handoff_ring, m) == 0) {
+			MG_DP_COUNT(w, HANDED_OFF, 1);
+		} else {
+			MG_DP_DROP(w, HANDOFF_RING_FULL);
+			rte_pktmbuf_free(m);
+		}
+	}
+	return split.kept;
+}
+
+/* The keypair a WireGuard data frame names (receiver index), or NULL: unknown index or a frame
+ * too short to hold one (decrypt drops and counts those). */
+static struct mg_dp_keypair *
+frame_keypair(const struct mg_dp *dp, const struct rte_mbuf *m)
+{
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+								RTE_ETHER_HDR_LEN + m->l3_len);
+	uint32_t receiver;
+	int64_t slot;
+
+	if (rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp) + MG_WG_DATA_MIN_LEN)
+		return NULL;
+	memcpy(&receiver, (const uint8_t *)(udp + 1) + 4, sizeof(receiver));
+	slot = mg_dp_index_lookup(&dp->index_table, rte_le_to_cpu_32(receiver));
+	return slot >= 0 ? &dp->keypairs[slot] : NULL;
+}
+
+/* Whose is kp: this worker's when it owns it or has just claimed it; else the owner's id. */
+static uint32_t
+claim(struct mg_dp_keypair *kp, uint32_t me)
+{
+	uint32_t owner = __atomic_load_n(&kp->owner, __ATOMIC_ACQUIRE);
+
+	if (owner == 0 && __atomic_compare_exchange_n(&kp->owner, &owner, me, false,
+						      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return me;
+	return owner;
+}
+
+uint16_t
+mg_dp_steer_wg(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	const uint32_t me = mg_dp_owner_id(w);
+	struct mg_dp_split split;
+
+	if (me == 0)
+		return n;
+	MG_DP_SPLIT_INIT(split);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct mg_dp_keypair *kp = frame_keypair(w->dp, m);
+		uint32_t owner = kp != NULL ? claim(kp, me) : me;
+
+		if (likely(owner == me)) {
+			mg_dp_keep(pkts, &split, m);
+		} else if (rte_ring_enqueue(w->dp->workers[owner - 1]->wg_handoff_ring, m) == 0) {
 			MG_DP_COUNT(w, HANDED_OFF, 1);
 		} else {
 			MG_DP_DROP(w, HANDOFF_RING_FULL);

@@ -172,15 +172,33 @@ from_internet(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 	tx_enqueue(w, icmp.m, icmp.n);
 }
 
+/* WireGuard data frames this worker decrypts: decrypt, egress, tx; ICMP errors egress answers
+ * with go back through the tunnel. */
+static void
+from_peers(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	struct mg_dp_burst icmp;
+
+	MG_DP_BURST_INIT(icmp);
+	STAGE_BEGIN(DECRYPT);
+	uint16_t k = mg_dp_decrypt(w, pkts, n, now);
+	STAGE_END(DECRYPT);
+	free_tail(pkts, k, n);
+	STAGE_BEGIN(EGRESS);
+	uint16_t e = mg_dp_egress(w, pkts, k, now, &icmp);
+	STAGE_END(EGRESS);
+	tx_enqueue(w, pkts, e);
+	free_tail(pkts, e, k);
+	if (icmp.n)
+		to_peers(w, icmp.m, icmp.n, now);
+}
+
 void
 mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf **pkts,
 			uint16_t n, uint64_t now)
 {
 	struct mg_dp_classified c;
-	struct mg_dp_burst icmp;
-	uint16_t k;
 
-	MG_DP_BURST_INIT(icmp);
 	STAGE_BEGIN(CLASSIFY);
 	mg_dp_classify(w, port, pkts, n, &c);
 	STAGE_END(CLASSIFY);
@@ -189,18 +207,16 @@ mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mb
 		rte_pktmbuf_free_bulk(c.drop.m, c.drop.n);
 
 	if (c.wg_data.n) {
-		STAGE_BEGIN(DECRYPT);
-		k = mg_dp_decrypt(w, c.wg_data.m, c.wg_data.n, now);
-		STAGE_END(DECRYPT);
-		free_tail(c.wg_data.m, k, c.wg_data.n);
-		STAGE_BEGIN(EGRESS);
-		uint16_t e = mg_dp_egress(w, c.wg_data.m, k, now, &icmp);
-		STAGE_END(EGRESS);
-		tx_enqueue(w, c.wg_data.m, e);
-		free_tail(c.wg_data.m, e, k);
+		uint16_t local = c.wg_data.n;
+
+		if (mg_dp_owner_id(w) != 0) { /* several workers: each keypair to its owner */
+			STAGE_BEGIN(STEER);
+			local = mg_dp_steer_wg(w, c.wg_data.m, c.wg_data.n);
+			STAGE_END(STEER);
+		}
+		if (local)
+			from_peers(w, c.wg_data.m, local, now);
 	}
-	if (icmp.n)
-		to_peers(w, icmp.m, icmp.n, now);
 	if (c.internet.n) {
 		STAGE_BEGIN(STEER);
 		uint16_t local = mg_dp_steer(w, c.internet.m, c.internet.n);
@@ -209,7 +225,8 @@ mg_dp_worker_process_rx(struct mg_dp_worker *w, unsigned int port, struct rte_mb
 	}
 }
 
-/* Frames and inner packets the control lcore handed over. */
+/* Frames and inner packets the control lcore handed over, and what other workers handed to this
+ * one: internet packets for its NAT sessions, WireGuard data for its keypairs. */
 static unsigned
 drain_control(struct mg_dp_worker *w, uint64_t now)
 {
@@ -227,6 +244,10 @@ drain_control(struct mg_dp_worker *w, uint64_t now)
 	n = rte_ring_dequeue_burst(w->handoff_ring, (void **)pkts, MG_DP_BURST, NULL);
 	if (n)
 		from_internet(w, pkts, n, now);
+	total += n;
+	n = rte_ring_dequeue_burst(w->wg_handoff_ring, (void **)pkts, MG_DP_BURST, NULL);
+	if (n)
+		from_peers(w, pkts, n, now);
 	return total + n;
 }
 
@@ -332,11 +353,12 @@ mg_dp_worker_create(struct mg_dp *dp, const struct mg_dp_worker_params *p)
 	w->ctl_tx_ring = ring_for("ctltx", p->idx, p->socket_id, spsc, 0);
 	w->ctl_seal_ring = ring_for("ctlseal", p->idx, p->socket_id, spsc, 0);
 	w->handoff_ring = ring_for("handoff", p->idx, p->socket_id, RING_F_SC_DEQ, 0);
+	w->wg_handoff_ring = ring_for("wghandoff", p->idx, p->socket_id, RING_F_SC_DEQ, 0);
 	w->traffic = rte_zmalloc_socket("mg_peer_traffic", sizeof(*w->traffic) * dp->max_peers,
 					RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (w->crypto == NULL || w->punt_ring == NULL || w->event_ring == NULL ||
 	    w->ctl_tx_ring == NULL || w->ctl_seal_ring == NULL || w->handoff_ring == NULL ||
-	    w->traffic == NULL) {
+	    w->wg_handoff_ring == NULL || w->traffic == NULL) {
 		mg_dp_worker_destroy(w);
 		return NULL;
 	}
@@ -362,6 +384,7 @@ mg_dp_worker_destroy(struct mg_dp_worker *w)
 	mg_dp_ring_free(w->ctl_tx_ring);
 	mg_dp_ring_free(w->ctl_seal_ring);
 	mg_dp_ring_free(w->handoff_ring);
+	mg_dp_ring_free(w->wg_handoff_ring);
 	rte_ring_free(w->event_ring); /* holds events, not mbufs */
 	rte_free(w->traffic);
 	mg_wg_crypto_destroy(w->crypto);

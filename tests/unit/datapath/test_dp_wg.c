@@ -283,19 +283,24 @@ collect_tags(uint16_t *out_tags, unsigned max)
 /* One burst holding a duplicate, a forgery ahead of its genuine copy, an unknown index, a
  * keepalive and an older counter: the AEAD runs for the burst at once, yet each packet gets the
  * verdict it would get alone, and the survivors leave in their order. */
-static bool several_workers; /* the cases below as one worker of two: lock-free replay commit */
+static bool several_workers; /* the cases below as one lcore of two sharing the windows */
 
 static void
 setup_for_burst_cases(void)
 {
 	dpt_setup(&env, true);
-	if (several_workers)
-		env.dp->n_workers = 2; /* mg_dp_single_writer() false; the other worker never runs */
+	if (several_workers) {
+		/* As a pipeline crypto lcore of two (the other never runs): mg_dp_single_writer()
+		 * false, and the replay windows are shared, committed with compare-and-swap. */
+		env.dp->n_workers = 2;
+		env.w->role = MG_DP_ROLE_PIPE_CRYPTO;
+	}
 }
 
 static void
 teardown_for_burst_cases(void)
 {
+	env.w->role = MG_DP_ROLE_RUN_TO_COMPLETION;
 	env.dp->n_workers = 1;
 	dpt_teardown(&env);
 }
@@ -362,6 +367,58 @@ test_full_bursts_in_order(void)
 	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 1);
 	CU_ASSERT_EQUAL(dpt_dropped_other(&env, MG_DP_DROP_WG_REPLAY), 0);
 	teardown_for_burst_cases();
+}
+
+/* Run-to-completion with two workers: the first worker to decrypt for a keypair owns its replay
+ * window; the other hands that keypair's frames to it (before any crypto) instead of committing
+ * to the window itself, and the owner drops the duplicate among them. A frame with an unknown
+ * index stays where it arrived and is dropped there. */
+static void
+test_keypair_owner_gets_its_frames(void)
+{
+	struct mg_dp_worker_params wp = { .idx = 1, .lcore = rte_lcore_id(),
+					  .socket_id = SOCKET_ID_ANY, .pool = dpt_pool };
+	struct rte_mbuf *burst[4];
+	struct mg_dp_worker *w1;
+	uint16_t tags[8];
+	uint8_t inner[128];
+	uint32_t len;
+
+	dpt_setup(&env, true);
+	len = inner_udp(inner);
+	w1 = mg_dp_worker_create(env.dp, &wp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w1);
+	env.dp->workers[1] = w1;
+	env.dp->n_workers = 2;
+
+	dpt_inject(DPT_MESH, tagged_frame(1, 5)); /* worker 0 decrypts first: it owns the keypair */
+	dpt_run(&env);
+	CU_ASSERT_EQUAL(collect_tags(tags, RTE_DIM(tags)), 1);
+
+	burst[0] = tagged_frame(2, 6);
+	burst[1] = tagged_frame(3, 7);
+	burst[2] = tagged_frame(9, 6); /* counter 6 again */
+	burst[3] = dpt_wg_frame(env.client.send_key, env.client.remote_index ^ 0x55, 8, inner, len,
+				DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT, &dpt_mac_client);
+	mg_dp_worker_process_rx(w1, DPT_MESH, burst, 4, mg_dp_now_ns());
+	CU_ASSERT_EQUAL(w1->counters.c[MG_DP_HANDED_OFF], 3);
+	CU_ASSERT_EQUAL(w1->counters.c[MG_DP_DECRYPTED], 0);
+	CU_ASSERT_EQUAL(w1->counters.drop[MG_DP_DROP_WG_UNKNOWN_INDEX], 1);
+	CU_ASSERT_EQUAL(rte_ring_count(env.w->wg_handoff_ring), 3);
+
+	dpt_run(&env); /* the owner drains its hand-off ring */
+	CU_ASSERT_EQUAL_FATAL(collect_tags(tags, RTE_DIM(tags)), 2);
+	CU_ASSERT_EQUAL(tags[0], 2);
+	CU_ASSERT_EQUAL(tags[1], 3);
+	CU_ASSERT_EQUAL(dpt_count(&env, MG_DP_DECRYPTED), 3);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_REPLAY), 1);
+	CU_ASSERT_EQUAL(dpt_dropped(&env, MG_DP_DROP_WG_NOT_OWNER), 0);
+	CU_ASSERT_EQUAL(dpt_drain(), 0);
+
+	env.dp->n_workers = 1;
+	env.dp->workers[1] = NULL;
+	mg_dp_worker_destroy(w1);
+	dpt_teardown(&env);
 }
 
 /* A burst of replies larger than one seal batch (32), with a packet for a peer without keys and
@@ -456,6 +513,8 @@ main(int argc, char **argv)
 		{ "70 packets, shuffled counters: all fresh ones out in order", test_full_bursts_in_order },
 		{ "40 replies, one without keys, one too big: the rest sealed in order, counters in a row",
 		  test_encrypt_burst },
+		{ "two workers: a keypair's frames go to the worker that owns its replay window",
+		  test_keypair_owner_gets_its_frames },
 		{ "both, as one worker of several (lock-free replay commit)",
 		  test_burst_cases_several_workers },
 	};
