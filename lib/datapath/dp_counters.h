@@ -27,6 +27,7 @@
 	X(ICMP_ERRORS_SENT, "icmp_errors_sent")                                                  \
 	X(ENDPOINT_ROAMED, "endpoint_roamed")                                                    \
 	X(HANDED_OFF, "handed_off")                                                              \
+	X(WG_HANDED_OFF, "wg_handed_off")                                                        \
 	X(RELAYED, "relay_sessions_created")                                                     \
 	X(IDLE_LOOPS, "idle_loops")                                                              \
 	X(BUSY_LOOPS, "busy_loops")

@@ -136,7 +136,7 @@ mg_dp_steer_wg(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (likely(owner == me)) {
 			mg_dp_keep(pkts, &split, m);
 		} else if (rte_ring_enqueue(w->dp->workers[owner - 1]->wg_handoff_ring, m) == 0) {
-			MG_DP_COUNT(w, HANDED_OFF, 1);
+			MG_DP_COUNT(w, WG_HANDED_OFF, 1);
 		} else {
 			MG_DP_DROP(w, HANDOFF_RING_FULL);
 			rte_pktmbuf_free(m);

@@ -401,7 +401,7 @@ test_keypair_owner_gets_its_frames(void)
 	burst[3] = dpt_wg_frame(env.client.send_key, env.client.remote_index ^ 0x55, 8, inner, len,
 				DPT_CLIENT_EP_IP, DPT_CLIENT_EP_PORT, &dpt_mac_client);
 	mg_dp_worker_process_rx(w1, DPT_MESH, burst, 4, mg_dp_now_ns());
-	CU_ASSERT_EQUAL(w1->counters.c[MG_DP_HANDED_OFF], 3);
+	CU_ASSERT_EQUAL(w1->counters.c[MG_DP_WG_HANDED_OFF], 3);
 	CU_ASSERT_EQUAL(w1->counters.c[MG_DP_DECRYPTED], 0);
 	CU_ASSERT_EQUAL(w1->counters.drop[MG_DP_DROP_WG_UNKNOWN_INDEX], 1);
 	CU_ASSERT_EQUAL(rte_ring_count(env.w->wg_handoff_ring), 3);
