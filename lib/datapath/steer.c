@@ -64,6 +64,19 @@ mg_dp_port_owner(const struct mg_dp *dp, int port)
 	return w < dp->n_workers ? w : dp->n_workers - 1;
 }
 
+/* Pass m to another worker's ring, counted as `counted`; dropped (counted) when the ring is full. */
+static void
+hand_off(struct mg_dp_worker *w, struct rte_ring *ring, struct rte_mbuf *m,
+	 enum mg_dp_counter counted)
+{
+	if (likely(rte_ring_enqueue(ring, m) == 0)) {
+		w->counters.c[counted]++;
+	} else {
+		MG_DP_DROP(w, HANDOFF_RING_FULL);
+		rte_pktmbuf_free(m);
+	}
+}
+
 uint16_t
 mg_dp_steer(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -78,14 +91,10 @@ mg_dp_steer(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 				       rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN);
 		unsigned int owner = port < 0 ? w->idx : mg_dp_port_owner(w->dp, port);
 
-		if (owner == w->idx) {
+		if (owner == w->idx)
 			mg_dp_keep(pkts, &split, m);
-		} else if (rte_ring_enqueue(w->dp->workers[owner]->handoff_ring, m) == 0) {
-			MG_DP_COUNT(w, HANDED_OFF, 1);
-		} else {
-			MG_DP_DROP(w, HANDOFF_RING_FULL);
-			rte_pktmbuf_free(m);
-		}
+		else
+			hand_off(w, w->dp->workers[owner]->handoff_ring, m, MG_DP_HANDED_OFF);
 	}
 	return split.kept;
 }
@@ -133,14 +142,11 @@ mg_dp_steer_wg(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct mg_dp_keypair *kp = frame_keypair(w->dp, m);
 		uint32_t owner = kp != NULL ? claim(kp, me) : me;
 
-		if (likely(owner == me)) {
+		if (likely(owner == me))
 			mg_dp_keep(pkts, &split, m);
-		} else if (rte_ring_enqueue(w->dp->workers[owner - 1]->wg_handoff_ring, m) == 0) {
-			MG_DP_COUNT(w, WG_HANDED_OFF, 1);
-		} else {
-			MG_DP_DROP(w, HANDOFF_RING_FULL);
-			rte_pktmbuf_free(m);
-		}
+		else
+			hand_off(w, w->dp->workers[owner - 1]->wg_handoff_ring, m,
+				 MG_DP_WG_HANDED_OFF);
 	}
 	return split.kept;
 }
