@@ -97,6 +97,14 @@ mg_dp_single_writer(const struct mg_dp_worker *w)
 	return w->role == MG_DP_ROLE_RUN_TO_COMPLETION && w->dp->n_workers == 1;
 }
 
+/* 1 + this worker's index when it must own the keypairs it decrypts for (run-to-completion with
+ * several workers), else 0: one lcore owns everything, pipeline crypto lcores share. */
+static inline uint32_t
+mg_dp_owner_id(const struct mg_dp_worker *w)
+{
+	return w->role == MG_DP_ROLE_RUN_TO_COMPLETION && w->dp->n_workers > 1 ? w->idx + 1 : 0;
+}
+
 /* Add v to a counter only this lcore writes and other lcores read: an untorn load and store. */
 static inline void
 mg_dp_own_add(uint64_t *c, uint64_t v)

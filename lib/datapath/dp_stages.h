@@ -60,14 +60,6 @@ uint16_t mg_dp_steer(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
  * keypair's replay window has one writer; returns how many stay here. Claims unowned keypairs. */
 uint16_t mg_dp_steer_wg(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
-/* 1 + this worker's index when it must own the keypairs it decrypts for (run-to-completion with
- * several workers), else 0: one lcore owns everything, pipeline crypto lcores share. */
-static inline uint32_t
-mg_dp_owner_id(const struct mg_dp_worker *w)
-{
-	return w->role == MG_DP_ROLE_RUN_TO_COMPLETION && w->dp->n_workers > 1 ? w->idx + 1 : 0;
-}
-
 /* The worker whose NAT owns public port (or echo identifier) `port`. */
 unsigned int mg_dp_port_owner(const struct mg_dp *dp, int port);
 
