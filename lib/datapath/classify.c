@@ -17,7 +17,7 @@ for_our_mac(const struct mg_dp_port *port, const struct rte_ether_hdr *eth)
 	       rte_is_broadcast_ether_addr(&eth->dst_addr);
 }
 
-static struct mg_dp_burst *
+static __rte_always_inline struct mg_dp_burst *
 classify_ipv4(struct mg_dp_worker *w, const struct mg_dp_port *port, struct rte_mbuf *m,
 	      struct mg_dp_classified *out)
 {

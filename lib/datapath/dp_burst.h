@@ -125,4 +125,15 @@ mg_dp_mbuf_set_peer(struct rte_mbuf *m, uint32_t peer_id)
 	m->hash.usr = peer_id;
 }
 
+/* Narrow a single-segment mbuf (classify drops the others) to the len bytes at offset off of
+ * its data: rte_pktmbuf_adj and rte_pktmbuf_trim in one, without their checks and segment walk.
+ * The caller has checked that off + len is within the data. */
+static inline void
+mg_dp_mbuf_narrow(struct rte_mbuf *m, uint16_t off, uint16_t len)
+{
+	m->data_off = (uint16_t)(m->data_off + off);
+	m->data_len = len;
+	m->pkt_len = len;
+}
+
 #endif /* MG_DP_BURST_H */

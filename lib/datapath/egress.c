@@ -130,7 +130,7 @@ check_inner(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_pkt_ipv4_info 
 			MG_DP_DROP(w, INNER_MALFORMED);
 		return false;
 	}
-	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - info->total_len); /* tunnel padding */
+	mg_dp_mbuf_narrow(m, 0, info->total_len); /* without the tunnel's padding */
 	if (unlikely(!source_allowed(peer, info->src_be))) {
 		MG_DP_DROP(w, SOURCE_NOT_ALLOWED);
 		return false;

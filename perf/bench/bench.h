@@ -90,6 +90,7 @@ struct mg_bench_figure {
 				       * workers): what preemptions do not move */
 	double mpps_per_worker, gbps_per_worker, mpps_total;
 	double floor_ratio;      /* packet rate / the floor's packet rate, same size */
+	double floor_ratio_median; /* the same from the median bursts of both */
 	unsigned n_stages;       /* 0: stage counters not compiled in */
 	uint64_t stage_cycles[MG_BENCH_MAX_STAGES];
 	struct mg_bench_counts counts;
@@ -160,6 +161,9 @@ struct mg_bench_peer_figure {
 struct mg_bench_floor {
 	double seal_cycles_per_pkt[MG_BENCH_N_SIZES];
 	double open_cycles_per_pkt[MG_BENCH_N_SIZES];
+	/* The median burst of 32 / 32: like the lines' medians, what preemptions do not move */
+	double seal_median_cycles_per_pkt[MG_BENCH_N_SIZES];
+	double open_median_cycles_per_pkt[MG_BENCH_N_SIZES];
 	char arch[16];
 };
 

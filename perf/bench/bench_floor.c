@@ -22,10 +22,16 @@ enum {
 	HS_STEP_NS = 25 * 1000 * 1000, /* initiations 25 ms apart: above the flood limit */
 };
 
+/* The sums of a size's timed rounds, and each full burst's cycles for the medians. */
+struct floor_times {
+	uint64_t seal, open;
+	struct mg_bench_samples seal_bursts, open_bursts;
+};
+
 /* Time seal then open of every buffer in bursts of 32; returns false if a tag failed. */
 static bool
 floor_round(struct mg_wg_crypto *c, uint8_t *bufs, unsigned n, enum mg_bench_size s,
-	    const uint8_t key[32], uint64_t *ctr, uint64_t *seal, uint64_t *open)
+	    const uint8_t key[32], uint64_t *ctr, struct floor_times *t)
 {
 	struct mg_wg_crypto_op ops[MG_BENCH_BURST];
 
@@ -44,8 +50,12 @@ floor_round(struct mg_wg_crypto *c, uint8_t *bufs, unsigned n, enum mg_bench_siz
 		t1 = rte_rdtsc_precise();
 		uint32_t ok = mg_wg_data_open_burst(c, ops, k);
 		t2 = rte_rdtsc_precise();
-		*seal += t1 - t0;
-		*open += t2 - t1;
+		t->seal += t1 - t0;
+		t->open += t2 - t1;
+		if (k == MG_BENCH_BURST) {
+			mg_bench_samples_add(&t->seal_bursts, t1 - t0);
+			mg_bench_samples_add(&t->open_bursts, t2 - t1);
+		}
 		if (ok != (k == 32 ? 0xffffffffu : (1u << k) - 1))
 			return false;
 	}
@@ -57,26 +67,34 @@ mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned roun
 {
 	struct mg_wg_crypto *c = mg_wg_crypto_create();
 	uint8_t *bufs = calloc(buffers, BUF_STRIDE), key[32];
+	uint64_t bursts = (uint64_t)rounds * (buffers / MG_BENCH_BURST);
+	struct floor_times t = { .seal = 0 };
 
 	memset(f, 0, sizeof(*f));
-	if (c == NULL || bufs == NULL)
+	if (mg_bench_samples_init(&t.seal_bursts, bursts) != 0 ||
+	    mg_bench_samples_init(&t.open_bursts, bursts) != 0 || c == NULL || bufs == NULL)
 		goto out;
 	snprintf(f->arch, sizeof(f->arch), "%s", mg_wg_crypto_arch(c));
 	randombytes_buf(key, sizeof(key));
 	for (unsigned s = 0; s < MG_BENCH_N_SIZES; s++) {
-		uint64_t seal = 0, open = 0, ctr = 0;
+		uint64_t ctr = 0;
+
 		/* one untimed round first: page faults and cold caches are not the floor */
-		if (!floor_round(c, bufs, buffers, (enum mg_bench_size)s, key, &ctr, &seal, &open))
+		if (!floor_round(c, bufs, buffers, (enum mg_bench_size)s, key, &ctr, &t))
 			goto out;
-		seal = open = 0;
+		t.seal = t.open = 0;
+		t.seal_bursts.n = t.open_bursts.n = 0;
 		for (unsigned r = 0; r < rounds; r++)
-			if (!floor_round(c, bufs, buffers, (enum mg_bench_size)s, key, &ctr, &seal,
-					 &open))
+			if (!floor_round(c, bufs, buffers, (enum mg_bench_size)s, key, &ctr, &t))
 				goto out; /* figures stay 0: the checker refuses them */
-		f->seal_cycles_per_pkt[s] = (double)seal / ((double)buffers * rounds);
-		f->open_cycles_per_pkt[s] = (double)open / ((double)buffers * rounds);
+		f->seal_cycles_per_pkt[s] = (double)t.seal / ((double)buffers * rounds);
+		f->open_cycles_per_pkt[s] = (double)t.open / ((double)buffers * rounds);
+		f->seal_median_cycles_per_pkt[s] = mg_bench_samples_median_per_pkt(&t.seal_bursts);
+		f->open_median_cycles_per_pkt[s] = mg_bench_samples_median_per_pkt(&t.open_bursts);
 	}
 out:
+	mg_bench_samples_free(&t.seal_bursts);
+	mg_bench_samples_free(&t.open_bursts);
 	sodium_memzero(key, sizeof(key));
 	free(bufs);
 	mg_wg_crypto_destroy(c);

@@ -142,6 +142,13 @@ floor_cycles(const struct mg_bench_report *r, enum mg_bench_dir d, enum mg_bench
 					  : r->floor.open_cycles_per_pkt[s];
 }
 
+static double
+floor_median_cycles(const struct mg_bench_report *r, enum mg_bench_dir d, enum mg_bench_size s)
+{
+	return d == MG_BENCH_INET_TO_MESH ? r->floor.seal_median_cycles_per_pkt[s]
+					  : r->floor.open_median_cycles_per_pkt[s];
+}
+
 /* Run one case and append its figure. */
 static int
 one(struct mg_bench_report *r, struct mg_bench_gw *g, const struct mg_bench_case *c)
@@ -160,6 +167,9 @@ one(struct mg_bench_report *r, struct mg_bench_gw *g, const struct mg_bench_case
 	f->shared_core = g->workers >= n_cpus;
 	if (f->cycles_per_pkt > 0)
 		f->floor_ratio = floor_cycles(r, c->dir, c->size) / f->cycles_per_pkt;
+	if (f->median_cycles_per_pkt > 0)
+		f->floor_ratio_median =
+			floor_median_cycles(r, c->dir, c->size) / f->median_cycles_per_pkt;
 	r->n_fig++;
 	fprintf(stderr, ".");
 	return 0;

@@ -24,14 +24,15 @@ print_head(const struct mg_bench_report *r, FILE *o)
 		r->cpus, (double)r->tsc_hz / 1e9, r->dpdk_version, r->ipsecmb_version, r->floor.arch);
 	fprintf(o, "lcores: %s\n", r->note);
 	fprintf(o, "memory: %s\n\n", r->pages);
-	fprintf(o, "floor (IPsec-MB ChaCha20-Poly1305 alone, bursts of 32)\n");
-	fprintf(o, "  %-6s %12s %10s %12s %10s\n", "size", "seal cyc/pkt", "seal Mpps", "open cyc/pkt",
-		"open Mpps");
+	fprintf(o, "floor (IPsec-MB ChaCha20-Poly1305 alone, bursts of 32; median bursts in brackets)\n");
+	fprintf(o, "  %-6s %21s %10s %21s %10s\n", "size", "seal cyc/pkt", "seal Mpps",
+		"open cyc/pkt", "open Mpps");
 	for (unsigned s = 0; s < MG_BENCH_N_SIZES; s++)
-		fprintf(o, "  %-6s %12.1f %10.2f %12.1f %10.2f\n", mg_bench_size_name(s),
-			r->floor.seal_cycles_per_pkt[s],
+		fprintf(o, "  %-6s %12.1f (%6.1f) %10.2f %12.1f (%6.1f) %10.2f\n",
+			mg_bench_size_name(s), r->floor.seal_cycles_per_pkt[s],
+			r->floor.seal_median_cycles_per_pkt[s],
 			(double)r->tsc_hz / r->floor.seal_cycles_per_pkt[s] / 1e6,
-			r->floor.open_cycles_per_pkt[s],
+			r->floor.open_cycles_per_pkt[s], r->floor.open_median_cycles_per_pkt[s],
 			(double)r->tsc_hz / r->floor.open_cycles_per_pkt[s] / 1e6);
 	if (r->hs.completed == 0 && r->mem.bytes_per_peer == 0) {
 		fprintf(o, "\n(--only: no handshake or memory figures in this run)\n\n");
@@ -151,11 +152,12 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 }
 
 /* Issue 3's "non-crypto cost": cycles/packet of the 64 B mesh->internet lines on one worker
- * minus the floor's open at 64 B, from the totals and from the median bursts. */
+ * minus the floor's open at 64 B, from the totals, and from the median bursts of both. */
 static void
 print_non_crypto(const struct mg_bench_report *r, FILE *o)
 {
 	double floor = r->floor.open_cycles_per_pkt[MG_BENCH_SIZE_64];
+	double floor_median = r->floor.open_median_cycles_per_pkt[MG_BENCH_SIZE_64];
 	bool any = false;
 
 	for (unsigned i = 0; i < r->n_fig; i++) {
@@ -165,9 +167,10 @@ print_non_crypto(const struct mg_bench_report *r, FILE *o)
 			continue;
 		if (!any)
 			fprintf(o, "non-crypto cost at 64 B, mesh->internet, one worker (cycles/packet "
-				"minus the floor's open, %.0f; median bursts in brackets):", floor);
+				"minus the floor's open, %.0f; median bursts minus its median, %.0f, "
+				"in brackets):", floor, floor_median);
 		fprintf(o, "%s K=%u nat=%u: %.0f (%.0f)", any ? "," : "", f->peers, f->nat_sessions,
-			f->cycles_per_pkt - floor, f->median_cycles_per_pkt - floor);
+			f->cycles_per_pkt - floor, f->median_cycles_per_pkt - floor_median);
 		any = true;
 	}
 	if (any)
@@ -180,17 +183,17 @@ print_lines(const struct mg_bench_report *r, FILE *o)
 {
 	if (r->n_fig == 0)
 		return;
-	fprintf(o, "%-16s %-5s %7s %8s %2s %9s %8s %8s %8s %7s %6s %s\n", "direction", "size",
-		"peers", "nat", "W", "packets", "cyc/pkt", "Mpps/W", "Gbit/W", "floor", "drops",
-		"stages (cycles/pkt)");
+	fprintf(o, "%-16s %-5s %7s %8s %2s %9s %8s %8s %8s %7s %8s %6s %s\n", "direction",
+		"size", "peers", "nat", "W", "packets", "cyc/pkt", "Mpps/W", "Gbit/W", "floor",
+		"floor m.", "drops", "stages (cycles/pkt)");
 	for (unsigned i = 0; i < r->n_fig; i++) {
 		const struct mg_bench_figure *f = &r->fig[i];
 
-		fprintf(o, "%-16s %-5s %7u %8u %2u%s %8llu %8.1f %8.3f %8.3f %6.0f%% %6llu ",
+		fprintf(o, "%-16s %-5s %7u %8u %2u%s %8llu %8.1f %8.3f %8.3f %6.0f%% %7.0f%% %6llu ",
 			mg_bench_dir_name(f->dir), mg_bench_size_name(f->size), f->peers,
 			f->nat_sessions, f->workers, f->shared_core ? "*" : " ",
 			(unsigned long long)f->packets, f->cycles_per_pkt, f->mpps_per_worker,
-			f->gbps_per_worker, f->floor_ratio * 100.0,
+			f->gbps_per_worker, f->floor_ratio * 100.0, f->floor_ratio_median * 100.0,
 			(unsigned long long)drops_total(&f->counts));
 		for (unsigned s = 0; s < f->n_stages && f->packets; s++)
 			if (f->stage_cycles[s])
@@ -199,7 +202,9 @@ print_lines(const struct mg_bench_report *r, FILE *o)
 		fputc('\n', o);
 	}
 	fprintf(o, "\nW*: a worker shares its CPU with another busy thread. floor: packet rate as a "
-		"share of IPsec-MB alone (open for mesh->internet, seal for internet->mesh).\n");
+		"share of IPsec-MB alone (open for mesh->internet, seal for internet->mesh). floor m.: "
+		"the same from the median bursts of both, which preemptions of a shared machine do "
+		"not move.\n");
 }
 
 void
@@ -236,13 +241,13 @@ json_figure(FILE *o, const struct mg_bench_report *r, const struct mg_bench_figu
 		"\"nat_sessions\": %u, \"workers\": %u, \"shared_core\": %s, \"packets\": %llu, "
 		"\"inner_bytes\": %llu, \"busy_cycles\": %llu, \"cycles_per_packet\": %.2f, "
 		"\"median_cycles_per_packet\": %.2f, \"mpps_per_worker\": %.4f, \"gbps_per_worker\": %.4f, \"mpps_total\": %.4f, "
-		"\"floor_ratio\": %.4f, \"stage_cycles\": ",
+		"\"floor_ratio\": %.4f, \"floor_ratio_median\": %.4f, \"stage_cycles\": ",
 		mg_bench_dir_name(f->dir), mg_bench_size_name(f->size), f->peers, f->active_peers,
 		f->nat_sessions, f->workers, f->shared_core ? "true" : "false",
 		(unsigned long long)f->packets, (unsigned long long)f->inner_bytes,
 		(unsigned long long)f->busy_cycles, f->cycles_per_pkt, f->median_cycles_per_pkt,
 		f->mpps_per_worker,
-		f->gbps_per_worker, f->mpps_total, f->floor_ratio);
+		f->gbps_per_worker, f->mpps_total, f->floor_ratio, f->floor_ratio_median);
 	if (f->n_stages == 0) {
 		fprintf(o, "null, ");
 	} else {
@@ -267,8 +272,11 @@ json_head(FILE *o, const struct mg_bench_report *r)
 	fprintf(o, "  \"floor\": [");
 	for (unsigned s = 0; s < MG_BENCH_N_SIZES; s++)
 		fprintf(o, "%s{\"size\": \"%s\", \"seal_cycles_per_packet\": %.2f, "
-			"\"open_cycles_per_packet\": %.2f}", s ? ", " : "", mg_bench_size_name(s),
-			r->floor.seal_cycles_per_pkt[s], r->floor.open_cycles_per_pkt[s]);
+			"\"open_cycles_per_packet\": %.2f, \"seal_median_cycles_per_packet\": %.2f, "
+			"\"open_median_cycles_per_packet\": %.2f}", s ? ", " : "",
+			mg_bench_size_name(s), r->floor.seal_cycles_per_pkt[s],
+			r->floor.open_cycles_per_pkt[s], r->floor.seal_median_cycles_per_pkt[s],
+			r->floor.open_median_cycles_per_pkt[s]);
 	fprintf(o, "],\n  \"handshakes\": {\"completed\": %llu, \"responder_cycles\": %.1f, "
 		"\"per_second\": %.1f, \"x25519_cycles\": %.1f, \"x25519_base_cycles\": %.1f, "
 		"\"floor_cycles\": %.1f},\n", (unsigned long long)r->hs.completed,

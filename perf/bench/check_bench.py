@@ -45,6 +45,8 @@ def check_head(c, doc):
     for f in floors:
         c.positive(f, "seal_cycles_per_packet", f"floor {f.get('size')}")
         c.positive(f, "open_cycles_per_packet", f"floor {f.get('size')}")
+        c.positive(f, "seal_median_cycles_per_packet", f"floor {f.get('size')}")
+        c.positive(f, "open_median_cycles_per_packet", f"floor {f.get('size')}")
     hs = doc.get("handshakes", {})
     for key in ("completed", "responder_cycles", "per_second", "x25519_cycles",
                 "x25519_base_cycles", "floor_cycles"):
@@ -96,7 +98,7 @@ def check_figure(c, f, i):
     c.expect(f.get("size") in SIZES, f"{where}: size")
     for key in ("peers", "active_peers", "nat_sessions", "workers", "packets", "inner_bytes",
                 "busy_cycles", "cycles_per_packet", "mpps_per_worker", "gbps_per_worker",
-                "mpps_total", "floor_ratio"):
+                "mpps_total", "floor_ratio", "median_cycles_per_packet", "floor_ratio_median"):
         c.positive(f, key, where)
     if c.errors and any(e.startswith(where) for e in c.errors):
         return
