@@ -121,8 +121,10 @@ mg_eal_args_build(struct mg_eal_args *a, const struct mg_config *cfg, const char
 	a->hugepages = cfg->hugepages == MG_HUGEPAGES_ON ||
 		       (cfg->hugepages == MG_HUGEPAGES_AUTO &&
 			mg_eal_hugepages_available(cfg->memory_mb));
-	if (!a->hugepages)
-		push(a, "--no-huge");
+	/* With hugepages, the page files are unlinked as soon as they are mapped: the kernel
+	 * gives the pages back when the process ends, however it ends, instead of leaving them
+	 * behind in the hugetlbfs mount until a later run with the same file prefix. */
+	push(a, a->hugepages ? "--huge-unlink" : "--no-huge");
 	push(a, "-m");
 	snprintf(buf, sizeof(buf), "%u", cfg->memory_mb);
 	push(a, buf);
