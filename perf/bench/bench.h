@@ -89,7 +89,11 @@ struct mg_bench_figure {
 	double median_cycles_per_pkt; /* the median timed pass of a full burst / 32 (mean over
 				       * workers): what preemptions do not move */
 	double mpps_per_worker, gbps_per_worker, mpps_total;
-	double floor_ratio;      /* packet rate / the floor's packet rate, same size */
+	/* The line's floor: IPsec-MB alone on its size (open, or seal for internet to mesh),
+	 * measured on worker 0's lcore right before the line, so that the ratios compare two
+	 * figures taken seconds apart on one CPU (a shared host's speed drifts within a run). */
+	double floor_cycles_per_pkt, floor_median_cycles_per_pkt;
+	double floor_ratio;      /* packet rate / the line's floor's packet rate */
 	double floor_ratio_median; /* the same from the median bursts of both */
 	unsigned n_stages;       /* 0: stage counters not compiled in */
 	uint64_t stage_cycles[MG_BENCH_MAX_STAGES];
@@ -253,6 +257,10 @@ int mg_bench_peer_run(struct mg_bench_gw *g, enum mg_bench_dir dir, enum mg_benc
 
 /* Floor and handshakes (on the calling lcore). */
 void mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned rounds);
+/* The floor of one size, seal or open, measured on another (idle) lcore: cycles per packet,
+ * mean and median burst. Returns 0, or -1 if it could not be measured. */
+int mg_bench_floor_line(unsigned lcore, enum mg_bench_size size, bool seal, unsigned buffers,
+			unsigned rounds, double *mean, double *median);
 int mg_bench_handshakes_measure(struct mg_bench_handshakes *h, unsigned count);
 /* Heap growth per peer and per NAT session, from gateways built for the purpose. */
 int mg_bench_memory_measure(struct mg_bench_memory *m, bool quick);

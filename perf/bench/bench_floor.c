@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ether.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_malloc.h>
 #include <sodium.h>
@@ -69,43 +72,130 @@ floor_round(struct mg_wg_crypto *c, uint8_t *bufs, unsigned n, enum mg_bench_siz
 	return true;
 }
 
+/* The buffers of a floor measurement: cache-line aligned, plus one stride of slack for the
+ * offset. */
+static uint8_t *
+floor_buffers(unsigned buffers)
+{
+	size_t bytes = (size_t)(buffers + 1) * BUF_STRIDE;
+	uint8_t *bufs = aligned_alloc(64, bytes);
+
+	if (bufs != NULL)
+		memset(bufs, 0, bytes);
+	return bufs;
+}
+
+/* One size: an untimed round first (page faults and cold caches are not the floor), then the
+ * timed rounds into *t, whose sums and samples start empty. */
+static bool
+floor_size(struct mg_wg_crypto *c, uint8_t *bufs, unsigned buffers, unsigned rounds,
+	   enum mg_bench_size s, const uint8_t key[32], struct floor_times *t)
+{
+	uint64_t ctr = 0;
+
+	if (!floor_round(c, bufs, buffers, s, key, &ctr, t))
+		return false;
+	t->seal = t->open = 0;
+	t->seal_bursts.n = t->open_bursts.n = 0;
+	for (unsigned r = 0; r < rounds; r++)
+		if (!floor_round(c, bufs, buffers, s, key, &ctr, t))
+			return false;
+	return true;
+}
+
+/* Everything one measurement holds, set up and torn down in one place. */
+struct floor_rig {
+	struct mg_wg_crypto *c;
+	uint8_t *bufs, key[32];
+	struct floor_times t;
+};
+
+static int
+floor_rig_init(struct floor_rig *g, unsigned buffers, unsigned rounds)
+{
+	uint64_t bursts = (uint64_t)rounds * (buffers / MG_BENCH_BURST);
+
+	memset(g, 0, sizeof(*g));
+	g->c = mg_wg_crypto_create();
+	g->bufs = floor_buffers(buffers);
+	randombytes_buf(g->key, sizeof(g->key));
+	if (mg_bench_samples_init(&g->t.seal_bursts, bursts) != 0 ||
+	    mg_bench_samples_init(&g->t.open_bursts, bursts) != 0 || g->c == NULL ||
+	    g->bufs == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+floor_rig_fini(struct floor_rig *g)
+{
+	mg_bench_samples_free(&g->t.seal_bursts);
+	mg_bench_samples_free(&g->t.open_bursts);
+	sodium_memzero(g->key, sizeof(g->key));
+	free(g->bufs);
+	mg_wg_crypto_destroy(g->c);
+}
+
 void
 mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned rounds)
 {
-	struct mg_wg_crypto *c = mg_wg_crypto_create();
-	uint8_t *bufs = aligned_alloc(64, (size_t)(buffers + 1) * BUF_STRIDE), key[32];
-	uint64_t bursts = (uint64_t)rounds * (buffers / MG_BENCH_BURST);
-	struct floor_times t = { .seal = 0 };
+	struct floor_rig g;
 
 	memset(f, 0, sizeof(*f));
-	if (mg_bench_samples_init(&t.seal_bursts, bursts) != 0 ||
-	    mg_bench_samples_init(&t.open_bursts, bursts) != 0 || c == NULL || bufs == NULL)
+	if (floor_rig_init(&g, buffers, rounds) != 0)
 		goto out;
-	memset(bufs, 0, (size_t)(buffers + 1) * BUF_STRIDE);
-	snprintf(f->arch, sizeof(f->arch), "%s", mg_wg_crypto_arch(c));
-	randombytes_buf(key, sizeof(key));
+	snprintf(f->arch, sizeof(f->arch), "%s", mg_wg_crypto_arch(g.c));
 	for (unsigned s = 0; s < MG_BENCH_N_SIZES; s++) {
-		uint64_t ctr = 0;
-
-		/* one untimed round first: page faults and cold caches are not the floor */
-		if (!floor_round(c, bufs, buffers, (enum mg_bench_size)s, key, &ctr, &t))
-			goto out;
-		t.seal = t.open = 0;
-		t.seal_bursts.n = t.open_bursts.n = 0;
-		for (unsigned r = 0; r < rounds; r++)
-			if (!floor_round(c, bufs, buffers, (enum mg_bench_size)s, key, &ctr, &t))
-				goto out; /* figures stay 0: the checker refuses them */
-		f->seal_cycles_per_pkt[s] = (double)t.seal / ((double)buffers * rounds);
-		f->open_cycles_per_pkt[s] = (double)t.open / ((double)buffers * rounds);
-		f->seal_median_cycles_per_pkt[s] = mg_bench_samples_median_per_pkt(&t.seal_bursts);
-		f->open_median_cycles_per_pkt[s] = mg_bench_samples_median_per_pkt(&t.open_bursts);
+		if (!floor_size(g.c, g.bufs, buffers, rounds, (enum mg_bench_size)s, g.key, &g.t))
+			goto out; /* figures stay 0: the checker refuses them */
+		f->seal_cycles_per_pkt[s] = (double)g.t.seal / ((double)buffers * rounds);
+		f->open_cycles_per_pkt[s] = (double)g.t.open / ((double)buffers * rounds);
+		f->seal_median_cycles_per_pkt[s] = mg_bench_samples_median_per_pkt(&g.t.seal_bursts);
+		f->open_median_cycles_per_pkt[s] = mg_bench_samples_median_per_pkt(&g.t.open_bursts);
 	}
 out:
-	mg_bench_samples_free(&t.seal_bursts);
-	mg_bench_samples_free(&t.open_bursts);
-	sodium_memzero(key, sizeof(key));
-	free(bufs);
-	mg_wg_crypto_destroy(c);
+	floor_rig_fini(&g);
+}
+
+/* A line's floor, run on the line's worker lcore by mg_bench_floor_line. */
+struct floor_line {
+	enum mg_bench_size size;
+	bool seal;
+	unsigned buffers, rounds;
+	double mean, median; /* out; 0 on failure */
+};
+
+static int
+floor_line_main(void *arg)
+{
+	struct floor_line *l = arg;
+	struct floor_rig g;
+
+	if (floor_rig_init(&g, l->buffers, l->rounds) == 0 &&
+	    floor_size(g.c, g.bufs, l->buffers, l->rounds, l->size, g.key, &g.t)) {
+		l->mean = (double)(l->seal ? g.t.seal : g.t.open) / ((double)l->buffers * l->rounds);
+		l->median = mg_bench_samples_median_per_pkt(l->seal ? &g.t.seal_bursts
+								  : &g.t.open_bursts);
+	}
+	floor_rig_fini(&g);
+	return 0;
+}
+
+int
+mg_bench_floor_line(unsigned lcore, enum mg_bench_size size, bool seal, unsigned buffers,
+		    unsigned rounds, double *mean, double *median)
+{
+	struct floor_line l = { .size = size, .seal = seal, .buffers = buffers, .rounds = rounds };
+
+	if (rte_eal_remote_launch(floor_line_main, &l, lcore) != 0)
+		return -1;
+	/* Sleep rather than spin: the main lcore may share a CPU with the worker. */
+	while (rte_eal_get_lcore_state(lcore) != WAIT)
+		usleep(1000);
+	rte_eal_wait_lcore(lcore);
+	*mean = l.mean;
+	*median = l.median;
+	return l.mean > 0 && l.median > 0 ? 0 : -1;
 }
 
 static struct mg_wg_device *

@@ -36,6 +36,7 @@ struct plan {
 	uint32_t nat_peers;
 	uint64_t packets;
 	unsigned floor_buffers, floor_rounds, handshakes;
+	unsigned line_floor_rounds; /* each run-to-completion line's own floor, before it */
 	unsigned eal_mb;
 	uint32_t pipe_peers;     /* K of the pipeline lines (a K of the run-to-completion ones) */
 	uint64_t peer_packets;   /* per lcore, single-peer lines */
@@ -51,6 +52,7 @@ static const struct plan full_plan = {
 	.peers = { 1, 1000, 100000 }, .n_peers = 3, .active_max = 4096,
 	.nat_sizes = { 1000, 100000, 1000000 }, .n_nat = 3, .nat_peers = 1000,
 	.packets = 300000, .floor_buffers = 1024, .floor_rounds = 100, .handshakes = 4000,
+	.line_floor_rounds = 30,
 	.eal_mb = 4096, .pipe_peers = 1000, .peer_packets = 200000,
 	.peer_rounds = 3, .only_size = -1, .only_dir = -1,
 };
@@ -60,6 +62,7 @@ static const struct plan quick_plan = {
 	.peers = { 1, 2048 }, .n_peers = 2, .active_max = 2048,
 	.nat_sizes = { 1000, 8192 }, .n_nat = 2, .nat_peers = 64,
 	.packets = 2048, .floor_buffers = 256, .floor_rounds = 4, .handshakes = 100,
+	.line_floor_rounds = 2,
 	.eal_mb = 1024, .pipe_peers = 2048, .peer_packets = 2048,
 	.peer_rounds = 1, .only_size = -1, .only_dir = -1,
 };
@@ -135,29 +138,24 @@ live_sessions(struct mg_bench_gw *g)
 	return (uint32_t)n;
 }
 
-static double
-floor_cycles(const struct mg_bench_report *r, enum mg_bench_dir d, enum mg_bench_size s)
-{
-	return d == MG_BENCH_INET_TO_MESH ? r->floor.seal_cycles_per_pkt[s]
-					  : r->floor.open_cycles_per_pkt[s];
-}
-
-static double
-floor_median_cycles(const struct mg_bench_report *r, enum mg_bench_dir d, enum mg_bench_size s)
-{
-	return d == MG_BENCH_INET_TO_MESH ? r->floor.seal_median_cycles_per_pkt[s]
-					  : r->floor.open_median_cycles_per_pkt[s];
-}
-
-/* Run one case and append its figure. */
+/* Run one case, after its floor on the lcore of its first worker, and append its figure. */
 static int
-one(struct mg_bench_report *r, struct mg_bench_gw *g, const struct mg_bench_case *c)
+one(struct mg_bench_report *r, const struct plan *pl, struct mg_bench_gw *g,
+    const struct mg_bench_case *c)
 {
 	struct mg_bench_figure *f = &r->fig[r->n_fig];
+	double floor_mean, floor_median;
 	char err[256];
 
 	if (r->n_fig >= MG_BENCH_MAX_FIGURES)
 		return -1;
+	if (mg_bench_floor_line(g->w[0]->lcore, c->size, c->dir == MG_BENCH_INET_TO_MESH,
+				pl->floor_buffers, pl->line_floor_rounds, &floor_mean,
+				&floor_median) != 0) {
+		fprintf(stderr, "mg_bench: %s %s: the line's floor could not be measured\n",
+			mg_bench_dir_name(c->dir), mg_bench_size_name(c->size));
+		return -1;
+	}
 	if (mg_bench_run(g, c, f, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mg_bench: %s %s: %s\n", mg_bench_dir_name(c->dir),
 			mg_bench_size_name(c->size), err);
@@ -165,11 +163,12 @@ one(struct mg_bench_report *r, struct mg_bench_gw *g, const struct mg_bench_case
 	}
 	f->nat_sessions = live_sessions(g);
 	f->shared_core = g->workers >= n_cpus;
+	f->floor_cycles_per_pkt = floor_mean;
+	f->floor_median_cycles_per_pkt = floor_median;
 	if (f->cycles_per_pkt > 0)
-		f->floor_ratio = floor_cycles(r, c->dir, c->size) / f->cycles_per_pkt;
+		f->floor_ratio = floor_mean / f->cycles_per_pkt;
 	if (f->median_cycles_per_pkt > 0)
-		f->floor_ratio_median =
-			floor_median_cycles(r, c->dir, c->size) / f->median_cycles_per_pkt;
+		f->floor_ratio_median = floor_median / f->median_cycles_per_pkt;
 	r->n_fig++;
 	fprintf(stderr, ".");
 	return 0;
@@ -208,7 +207,7 @@ sizes_both_ways(struct mg_bench_report *r, const struct plan *pl, uint32_t peers
 				.dir = d, .size = s, .packets = pl->packets,
 				.active_peers = RTE_MIN(peers, pl->active_max * workers),
 			};
-			rc = one(r, g, &c);
+			rc = one(r, pl, g, &c);
 		}
 	mg_bench_gw_destroy(g);
 	return rc;
@@ -225,12 +224,12 @@ nat_scale(struct mg_bench_report *r, const struct plan *pl, uint32_t n, unsigned
 
 	if (g == NULL)
 		return -1;
-	rc = one(r, g, &c);
+	rc = one(r, pl, g, &c);
 	c = (struct mg_bench_case){ .dir = MG_BENCH_MESH_TO_INET, .size = MG_BENCH_SIZE_64,
 				    .active_peers = pl->nat_peers, .flows = n,
 				    .random_flows = true, .warmed = true, .packets = pl->packets };
 	if (rc == 0)
-		rc = one(r, g, &c);
+		rc = one(r, pl, g, &c);
 	mg_bench_gw_destroy(g);
 	return rc;
 }

@@ -152,12 +152,11 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 }
 
 /* Issue 3's "non-crypto cost": cycles/packet of the 64 B mesh->internet lines on one worker
- * minus the floor's open at 64 B, from the totals, and from the median bursts of both. */
+ * minus the line's own floor (the open at 64 B, measured just before it), from the totals, and
+ * from the median bursts of both. */
 static void
 print_non_crypto(const struct mg_bench_report *r, FILE *o)
 {
-	double floor = r->floor.open_cycles_per_pkt[MG_BENCH_SIZE_64];
-	double floor_median = r->floor.open_median_cycles_per_pkt[MG_BENCH_SIZE_64];
 	bool any = false;
 
 	for (unsigned i = 0; i < r->n_fig; i++) {
@@ -167,10 +166,11 @@ print_non_crypto(const struct mg_bench_report *r, FILE *o)
 			continue;
 		if (!any)
 			fprintf(o, "non-crypto cost at 64 B, mesh->internet, one worker (cycles/packet "
-				"minus the floor's open, %.0f; median bursts minus its median, %.0f, "
-				"in brackets):", floor, floor_median);
+				"minus the line's floor; median bursts minus the floor's median in "
+				"brackets):");
 		fprintf(o, "%s K=%u nat=%u: %.0f (%.0f)", any ? "," : "", f->peers, f->nat_sessions,
-			f->cycles_per_pkt - floor, f->median_cycles_per_pkt - floor_median);
+			f->cycles_per_pkt - f->floor_cycles_per_pkt,
+			f->median_cycles_per_pkt - f->floor_median_cycles_per_pkt);
 		any = true;
 	}
 	if (any)
@@ -183,16 +183,18 @@ print_lines(const struct mg_bench_report *r, FILE *o)
 {
 	if (r->n_fig == 0)
 		return;
-	fprintf(o, "%-16s %-5s %7s %8s %2s %9s %8s %8s %8s %7s %8s %6s %s\n", "direction",
-		"size", "peers", "nat", "W", "packets", "cyc/pkt", "Mpps/W", "Gbit/W", "floor",
-		"floor m.", "drops", "stages (cycles/pkt)");
+	fprintf(o, "%-16s %-5s %7s %8s %2s %9s %8s %8s %8s %8s %7s %8s %6s %s\n", "direction",
+		"size", "peers", "nat", "W", "packets", "cyc/pkt", "floor c.", "Mpps/W", "Gbit/W",
+		"floor", "floor m.", "drops", "stages (cycles/pkt)");
 	for (unsigned i = 0; i < r->n_fig; i++) {
 		const struct mg_bench_figure *f = &r->fig[i];
 
-		fprintf(o, "%-16s %-5s %7u %8u %2u%s %8llu %8.1f %8.3f %8.3f %6.0f%% %7.0f%% %6llu ",
+		fprintf(o, "%-16s %-5s %7u %8u %2u%s %8llu %8.1f %8.1f %8.3f %8.3f %6.0f%% %7.0f%% "
+			"%6llu ",
 			mg_bench_dir_name(f->dir), mg_bench_size_name(f->size), f->peers,
 			f->nat_sessions, f->workers, f->shared_core ? "*" : " ",
-			(unsigned long long)f->packets, f->cycles_per_pkt, f->mpps_per_worker,
+			(unsigned long long)f->packets, f->cycles_per_pkt, f->floor_cycles_per_pkt,
+			f->mpps_per_worker,
 			f->gbps_per_worker, f->floor_ratio * 100.0, f->floor_ratio_median * 100.0,
 			(unsigned long long)drops_total(&f->counts));
 		for (unsigned s = 0; s < f->n_stages && f->packets; s++)
@@ -201,10 +203,11 @@ print_lines(const struct mg_bench_report *r, FILE *o)
 					(double)f->stage_cycles[s] / (double)f->packets);
 		fputc('\n', o);
 	}
-	fprintf(o, "\nW*: a worker shares its CPU with another busy thread. floor: packet rate as a "
-		"share of IPsec-MB alone (open for mesh->internet, seal for internet->mesh). floor m.: "
-		"the same from the median bursts of both, which preemptions of a shared machine do "
-		"not move.\n");
+	fprintf(o, "\nW*: a worker shares its CPU with another busy thread. floor c.: the line's "
+		"floor, IPsec-MB alone on its size (open for mesh->internet, seal for "
+		"internet->mesh), measured on the line's first worker lcore just before it. floor: "
+		"packet rate as a share of that floor's. floor m.: the same from the median bursts "
+		"of both, which preemptions of a shared machine do not move.\n");
 }
 
 void
@@ -240,14 +243,16 @@ json_figure(FILE *o, const struct mg_bench_report *r, const struct mg_bench_figu
 	fprintf(o, "    {\"direction\": \"%s\", \"size\": \"%s\", \"peers\": %u, \"active_peers\": %u, "
 		"\"nat_sessions\": %u, \"workers\": %u, \"shared_core\": %s, \"packets\": %llu, "
 		"\"inner_bytes\": %llu, \"busy_cycles\": %llu, \"cycles_per_packet\": %.2f, "
-		"\"median_cycles_per_packet\": %.2f, \"mpps_per_worker\": %.4f, \"gbps_per_worker\": %.4f, \"mpps_total\": %.4f, "
+		"\"median_cycles_per_packet\": %.2f, \"mpps_per_worker\": %.4f, "
+		"\"gbps_per_worker\": %.4f, \"mpps_total\": %.4f, "
+		"\"floor_cycles_per_packet\": %.2f, \"floor_median_cycles_per_packet\": %.2f, "
 		"\"floor_ratio\": %.4f, \"floor_ratio_median\": %.4f, \"stage_cycles\": ",
 		mg_bench_dir_name(f->dir), mg_bench_size_name(f->size), f->peers, f->active_peers,
 		f->nat_sessions, f->workers, f->shared_core ? "true" : "false",
 		(unsigned long long)f->packets, (unsigned long long)f->inner_bytes,
 		(unsigned long long)f->busy_cycles, f->cycles_per_pkt, f->median_cycles_per_pkt,
-		f->mpps_per_worker,
-		f->gbps_per_worker, f->mpps_total, f->floor_ratio, f->floor_ratio_median);
+		f->mpps_per_worker, f->gbps_per_worker, f->mpps_total, f->floor_cycles_per_pkt,
+		f->floor_median_cycles_per_pkt, f->floor_ratio, f->floor_ratio_median);
 	if (f->n_stages == 0) {
 		fprintf(o, "null, ");
 	} else {

@@ -98,10 +98,13 @@ def check_figure(c, f, i):
     c.expect(f.get("size") in SIZES, f"{where}: size")
     for key in ("peers", "active_peers", "nat_sessions", "workers", "packets", "inner_bytes",
                 "busy_cycles", "cycles_per_packet", "mpps_per_worker", "gbps_per_worker",
-                "mpps_total", "floor_ratio", "median_cycles_per_packet", "floor_ratio_median"):
+                "mpps_total", "floor_ratio", "median_cycles_per_packet", "floor_ratio_median",
+                "floor_cycles_per_packet", "floor_median_cycles_per_packet"):
         c.positive(f, key, where)
     if c.errors and any(e.startswith(where) for e in c.errors):
         return
+    c.expect(abs(f["floor_cycles_per_packet"] / f["cycles_per_packet"] - f["floor_ratio"])
+             < 0.001, f"{where}: floor_ratio is not its floor's cycles / the line's")
     c.expect(abs(f["busy_cycles"] / f["packets"] - f["cycles_per_packet"]) < 0.01,
              f"{where}: cycles_per_packet is not busy_cycles / packets")
     st = f.get("stage_cycles")
