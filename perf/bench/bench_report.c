@@ -135,13 +135,20 @@ print_peer(const struct mg_bench_report *r, FILE *o)
 			b += (size_t)snprintf(cpus + b, sizeof(cpus) - b, "%s%u", k ? "," : "",
 					      f->cpu[k]);
 		}
+		char ratio[16] = "      -", ratio_median[16] = "      -";
+
 		for (unsigned d = 0; d < MG_DP_DROP_MAX; d++)
 			drops += f->drops[d];
-		fprintf(o, "%-7s %-5s %u%-7s %9llu %-24s %-5s %7.3f %6.2fx %-15s %7.3f %6.2fx %6llu\n",
+		/* The one-lcore lines are what the ratios divide by: they have none of their own. */
+		if (f->lcores > 1) {
+			snprintf(ratio, sizeof(ratio), "%6.2fx", f->ratio);
+			snprintf(ratio_median, sizeof(ratio_median), "%6.2fx", f->ratio_median);
+		}
+		fprintf(o, "%-7s %-5s %u%-7s %9llu %-24s %-5s %7.3f %s %-15s %7.3f %s %6llu\n",
 			peer_stage(f->dir), mg_bench_size_name(f->size), f->lcores,
 			f->own_peers ? " (own)" : f->lcores == 1 ? " (each)" : "",
-			(unsigned long long)f->done, per, cpus, f->mpps, f->ratio, med,
-			f->mpps_median, f->ratio_median, (unsigned long long)drops);
+			(unsigned long long)f->done, per, cpus, f->mpps, ratio, med,
+			f->mpps_median, ratio_median, (unsigned long long)drops);
 	}
 	fprintf(o, "Mpps per lcore: packets / that lcore's busy (timed) cycles; 1 (each): each "
 		"lcore alone in turn, Mpps their mean; 2: both at once, Mpps their sum. ratio: sum of "
