@@ -7,12 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_launch.h>
-#include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_malloc.h>
 #include <sodium.h>
@@ -189,10 +187,7 @@ mg_bench_floor_line(unsigned lcore, enum mg_bench_size size, bool seal, unsigned
 
 	if (rte_eal_remote_launch(floor_line_main, &l, lcore) != 0)
 		return -1;
-	/* Sleep rather than spin: the main lcore may share a CPU with the worker. */
-	while (rte_eal_get_lcore_state(lcore) != WAIT)
-		usleep(1000);
-	rte_eal_wait_lcore(lcore);
+	mg_bench_wait_lcore(lcore);
 	*mean = l.mean;
 	*median = l.median;
 	return l.mean > 0 && l.median > 0 ? 0 : -1;

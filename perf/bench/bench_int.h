@@ -148,7 +148,8 @@ void mg_bench_drain_events(struct mg_bench_gw *g, struct mg_dp_worker *w);
 /* Add the counter deltas after - before to k (fed is the caller's). */
 void mg_bench_counts_add(struct mg_bench_counts *k, const struct mg_dp_counters *before,
 			 const struct mg_dp_counters *after);
-/* Wait, sleeping, until every launched lcore of the gateway is back. */
+/* Wait, sleeping, until a launched lcore, or every launched lcore of the gateway, is back. */
+void mg_bench_wait_lcore(unsigned lcore);
 void mg_bench_wait_lcores(struct mg_bench_gw *g);
 
 /* Stage names of this build (static strings in lib/datapath/worker.c); 0 without stage_cycles. */

@@ -332,12 +332,19 @@ mg_bench_samples_free(struct mg_bench_samples *s)
 }
 
 void
-mg_bench_wait_lcores(struct mg_bench_gw *g)
+mg_bench_wait_lcore(unsigned lcore)
 {
 	/* Sleep rather than spin: the main lcore may share a CPU with a worker. */
+	while (rte_eal_get_lcore_state(lcore) != WAIT)
+		usleep(1000);
+	rte_eal_wait_lcore(lcore);
+}
+
+void
+mg_bench_wait_lcores(struct mg_bench_gw *g)
+{
 	for (unsigned w = 0; w < g->workers; w++)
-		while (rte_eal_get_lcore_state(g->w[w]->lcore) != WAIT)
-			usleep(1000);
+		mg_bench_wait_lcore(g->w[w]->lcore);
 	rte_eal_mp_wait_lcore();
 }
 
