@@ -101,6 +101,13 @@ floor_size(struct mg_wg_crypto *c, uint8_t *bufs, unsigned buffers, unsigned rou
 	return true;
 }
 
+/* Cycles per packet of the timed rounds, from their sum. */
+static double
+floor_per_pkt(uint64_t cycles, unsigned buffers, unsigned rounds)
+{
+	return (double)cycles / ((double)buffers * rounds);
+}
+
 /* Everything one measurement holds, set up and torn down in one place. */
 struct floor_rig {
 	struct mg_wg_crypto *c;
@@ -146,8 +153,8 @@ mg_bench_floor_measure(struct mg_bench_floor *f, unsigned buffers, unsigned roun
 	for (unsigned s = 0; s < MG_BENCH_N_SIZES; s++) {
 		if (!floor_size(g.c, g.bufs, buffers, rounds, (enum mg_bench_size)s, g.key, &g.t))
 			goto out; /* figures stay 0: the checker refuses them */
-		f->seal_cycles_per_pkt[s] = (double)g.t.seal / ((double)buffers * rounds);
-		f->open_cycles_per_pkt[s] = (double)g.t.open / ((double)buffers * rounds);
+		f->seal_cycles_per_pkt[s] = floor_per_pkt(g.t.seal, buffers, rounds);
+		f->open_cycles_per_pkt[s] = floor_per_pkt(g.t.open, buffers, rounds);
 		f->seal_median_cycles_per_pkt[s] = mg_bench_samples_median_per_pkt(&g.t.seal_bursts);
 		f->open_median_cycles_per_pkt[s] = mg_bench_samples_median_per_pkt(&g.t.open_bursts);
 	}
@@ -171,7 +178,7 @@ floor_line_main(void *arg)
 
 	if (floor_rig_init(&g, l->buffers, l->rounds) == 0 &&
 	    floor_size(g.c, g.bufs, l->buffers, l->rounds, l->size, g.key, &g.t)) {
-		l->mean = (double)(l->seal ? g.t.seal : g.t.open) / ((double)l->buffers * l->rounds);
+		l->mean = floor_per_pkt(l->seal ? g.t.seal : g.t.open, l->buffers, l->rounds);
 		l->median = mg_bench_samples_median_per_pkt(l->seal ? &g.t.seal_bursts
 								  : &g.t.open_bursts);
 	}
