@@ -304,16 +304,23 @@ static void send_probe(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh_o
 	}
 }
 
-/* Keep max_neighbours neighbours: pick random live members of the view. */
+/* Keep max_neighbours neighbours: live members of the view, taken in slot order from a random
+ * slot on. Sampling random slots instead would seldom hit the few members of a mostly empty
+ * store (5 in 4096 slots: seconds per neighbour), and a member that nobody has as a neighbour
+ * is never probed, so it would stay alive in every view after it died. */
 static void fill_neighbours(struct mg_mesh_node *n)
 {
-	for (int tries = 0; tries < 4 && nbr_count(n) < n->cfg.max_neighbours; tries++) {
-		struct mg_mesh_entry *e = mg_mesh_store_at(&n->store,
-							   mg_mesh_rand(n, n->store.cap));
+	uint32_t cap = n->store.cap, have = nbr_count(n), start;
+
+	if (have >= n->cfg.max_neighbours || !cap)
+		return;
+	start = mg_mesh_rand(n, cap);
+	for (uint32_t k = 0; k < cap && have < n->cfg.max_neighbours; k++) {
+		struct mg_mesh_entry *e = mg_mesh_store_at(&n->store, (start + k) % cap);
 
 		if (e && !e->self && e->state == MG_MESH_ALIVE && mg_mesh_entry_addr(e) &&
-		    !mg_mesh_nbr_find(n, e->rec.id))
-			nbr_add(n, e->rec.id, mg_mesh_entry_addr(e));
+		    !mg_mesh_nbr_find(n, e->rec.id) && nbr_add(n, e->rec.id, mg_mesh_entry_addr(e)))
+			have++;
 	}
 }
 

@@ -140,6 +140,35 @@ for k in sorted(v):
     print(k, n.get("state"), n.get("seq"), n.get("endpoint", "-"), n.get("roles"))' 2>/dev/null
 }
 
+# mgm_neighbours I: how many neighbours node I probes.
+mgm_neighbours() {
+	mgm_ctl "$1" health 2>/dev/null | python3 -c 'import json, sys; print(len(json.load(sys.stdin) or {}))'
+}
+
+# mgm_all_neighbours COUNT: every running node has COUNT neighbours.
+mgm_all_neighbours() {
+	local i
+	for i in "${MGM_NODES[@]}"; do
+		[ -n "${MGM_PID[$i]}" ] || continue
+		[ "$(mgm_neighbours "$i")" = "$1" ] || return 1
+	done
+}
+
+# mgm_dump_views: every node's view and its neighbours with their colour and loss, for a
+# failure message (who probes whom decides how soon a crash is seen).
+mgm_dump_views() {
+	local i
+	for i in "${MGM_NODES[@]}"; do
+		echo "view of node $i:"
+		mgm_view "$i"
+		echo "neighbours of node $i:"
+		mgm_ctl "$i" health 2>/dev/null | python3 -c 'import json, sys
+v = json.load(sys.stdin) or {}
+for k in sorted(v):
+    print(" ", k, v[k].get("address"), v[k].get("colour"), "loss", v[k].get("loss_permille"))' 2>/dev/null
+	done
+}
+
 # mgm_counter I NAME: one counter of `meshctl --json mesh` (e.g. RX_BAD_SIG), 0 when absent.
 mgm_counter() {
 	mgm_ctl "$1" mesh | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], 0))' "$2" ||

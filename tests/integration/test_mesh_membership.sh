@@ -2,7 +2,8 @@
 # Mesh membership with five meshgate nodes, all bootstrapped from node 1 only (seeds =
 # [ "198.51.100.1:51821" ]): mesh0 of each on one bridge (198.51.100.N/24), inet0 on a second
 # bridge (203.0.113.N/24). Asserts, with the measured times printed:
-#   join     every node lists all five alive within MGM_JOIN_S (30 s);
+#   join     every node lists all five alive within MGM_JOIN_S (30 s), and within 5 s more has
+#            the four others as neighbours (it probes them; max_neighbours is 8);
 #   crash    node 3 killed with SIGKILL: within
 #            MGM_DOWN_S (30 s) every other node shows it dead or no longer lists it (SWIM: 1 s
 #            probes, 6 s suspicion, then gossip);
@@ -38,7 +39,7 @@ mg_log "ids: ${ids[*]} (all started in $started_ms ms)"
 
 # Every view holds exactly the five ids, every one alive, with the country it announced.
 join_ms=$(mgm_wait_ms "$MGM_JOIN_S" mgm_all_alive "${ids[@]}") ||
-	{ for i in $(seq 1 $N); do echo "view of node $i:"; mgm_view "$i"; done
+	{ mgm_dump_views
 	  mg_fail "not every node lists all $N alive within $MGM_JOIN_S s"; }
 for i in $(seq 1 $N); do
 	n=$(mgm_view "$i" | wc -l)
@@ -48,13 +49,17 @@ for i in $(seq 1 $N); do
 	[ "$c" = DE ] || mg_fail "node $i says node 2 is in '$c', node 2 announced DE"
 done
 mg_log "converged: all $N alive in every view ${join_ms} ms after the last start"
+# Fewer members than max_neighbours (8): each node soon probes all the others, the victim too.
+nbr_ms=$(mgm_wait_ms 5 mgm_all_neighbours $((N - 1))) ||
+	{ mgm_dump_views; mg_fail "not every node has the $((N - 1)) others as neighbours 5 s after converging"; }
+mg_log "every node probes the $((N - 1)) others ${nbr_ms} ms after converging"
 
 # Kill the victim as it is: a node that missed its latest record still learns its death from
 # the DEAD notices about the newer incarnation (lib/mesh/store.c; this was the one flaky case).
 seq_before=$(mgm_seq_of $VICTIM "${ID32[$VICTIM]}")
 mgm_node_kill $VICTIM KILL
 down_ms=$(mgm_wait_ms "$MGM_DOWN_S" mgm_all_gone "${ID32[$VICTIM]}") ||
-	{ for i in $(seq 1 $N); do echo "view of node $i:"; mgm_view "$i"; done
+	{ mgm_dump_views
 	  mg_fail "node $VICTIM still alive or suspect in some view $MGM_DOWN_S s after kill -9"; }
 mg_log "node $VICTIM killed: dead or gone in every other view after ${down_ms} ms"
 # The others still see each other alive.
@@ -66,7 +71,7 @@ mgm_node_start $VICTIM
 id=$(mgm_id $VICTIM)
 [ "${id:0:32}" = "${ID32[$VICTIM]}" ] || mg_fail "restarted node $VICTIM has another id ($id)"
 back_ms=$(mgm_wait_ms "$MGM_JOIN_S" mgm_all_alive "${ids[@]}") ||
-	{ for i in $(seq 1 $N); do echo "view of node $i:"; mgm_view "$i"; done
+	{ mgm_dump_views
 	  mg_fail "restarted node $VICTIM not alive in every view within $MGM_JOIN_S s"; }
 for i in $(seq 1 $N); do
 	s=$(mgm_view "$i" | awk -v id="${ID32[$VICTIM]}" '$1 == id { print $3 }')

@@ -1,6 +1,7 @@
 /* CUnit suite for whole nodes in-process: a tiny network with a virtual clock delivers their
  * datagrams. Gossip converges from one seed; SWIM keeps a slow node (late acks) alive, declares
- * a dead one dead, and a refuted suspicion (a newer record) restores the node; replayed and
+ * a dead one dead (also one killed right after the view converged: every member is somebody's
+ * neighbour by then), and a refuted suspicion (a newer record) restores the node; replayed and
  * malformed datagrams are refused and counted; routes spread and are withdrawn.
  */
 #include <stdlib.h>
@@ -230,6 +231,38 @@ static void test_swim_dead(void)
 	net_destroy();
 }
 
+static uint32_t neighbours_of(int i)
+{
+	struct mg_mesh_nbr_info info[2 * MG_MESH_DEF_NEIGHBOURS];
+
+	return mg_mesh_node_neighbours(net.node[i], info, 2 * MG_MESH_DEF_NEIGHBOURS);
+}
+
+/* Neighbours are picked among the few members of a mostly empty store (4096 slots) within a
+ * couple of ticks of learning them, so a node killed right after the view converged is probed
+ * and declared dead: a member no one has as a neighbour would stay alive in every view. */
+static void test_swim_dead_right_after_join(void)
+{
+	uint64_t waited = 0;
+
+	net_create(5);
+	while (!all_know_all() && waited < 20 * MG_MESH_NS_PER_S) {
+		net_run(100 * MS);
+		waited += 100 * MS;
+	}
+	CU_ASSERT_TRUE_FATAL(all_know_all());
+	net_run(1000 * MS);
+	for (int i = 0; i < net.n; i++)
+		CU_ASSERT_EQUAL(neighbours_of(i), (uint32_t)net.n - 1);
+	net.down[3] = true;
+	net_run(15 * MG_MESH_NS_PER_S);
+	for (int i = 0; i < net.n; i++)
+		if (i != 3)
+			CU_ASSERT_EQUAL(mg_mesh_node_member_state(net.node[i], net.pk[3]),
+					MG_MESH_DEAD);
+	net_destroy();
+}
+
 struct seq_probe { const uint8_t *id; uint64_t seq; };
 
 static void find_seq(void *ctx, const struct mg_mesh_record *r, uint8_t state)
@@ -391,6 +424,7 @@ int main(void)
 		{ "gossip converges", test_gossip_converges },
 		{ "swim slow node not dead", test_swim_slow_not_dead },
 		{ "swim dead node", test_swim_dead },
+		{ "swim dead right after join", test_swim_dead_right_after_join },
 		{ "swim refuted suspicion", test_swim_refuted },
 		{ "replay and garbage", test_replay_and_garbage },
 		{ "signed garbage messages", test_signed_garbage_messages },
