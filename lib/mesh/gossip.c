@@ -81,6 +81,8 @@ int mg_mesh_digest_get(const uint8_t *p, uint16_t len, uint8_t *flags,
 	return 0;
 }
 
+struct digest_round { struct mg_mesh_out *out; uint64_t now_ns; };
+
 static void send_digest(struct mg_mesh_node *n, struct mg_mesh_out *out,
 			const struct mg_mesh_addr *dst, const uint8_t *dst_id, uint64_t now_ns)
 {
@@ -93,21 +95,24 @@ static void send_digest(struct mg_mesh_node *n, struct mg_mesh_out *out,
 	mg_mesh_tx_end(n, out);
 }
 
-/* A random member to gossip with (live or suspect, not us), or NULL after a few misses. */
-static struct mg_mesh_entry *random_member(struct mg_mesh_node *n)
+/* Members to gossip with: live or suspect, not us, with an endpoint. */
+static bool gossip_partner(struct mg_mesh_node *n, const struct mg_mesh_entry *e)
 {
-	for (int tries = 0; tries < 64; tries++) {
-		struct mg_mesh_entry *e = mg_mesh_store_at(&n->store,
-							   mg_mesh_rand(n, n->store.cap));
+	(void)n;
+	return !e->self && e->state != MG_MESH_DEAD && mg_mesh_entry_addr(e);
+}
 
-		if (e && !e->self && e->state != MG_MESH_DEAD && mg_mesh_entry_addr(e))
-			return e;
-	}
-	return NULL;
+static void digest_to(struct mg_mesh_node *n, struct mg_mesh_entry *e, void *ctx)
+{
+	struct digest_round *round = ctx;
+
+	send_digest(n, round->out, mg_mesh_entry_addr(e), e->rec.id, round->now_ns);
 }
 
 void mg_mesh_gossip_tick(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh_out *out)
 {
+	struct digest_round round = { out, now_ns };
+
 	if (now_ns < n->next_gossip_ns)
 		return;
 	n->next_gossip_ns = now_ns + n->cfg.gossip_interval_ns;
@@ -116,12 +121,8 @@ void mg_mesh_gossip_tick(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh
 		for (uint32_t i = 0; i < n->cfg.n_seeds; i++)
 			send_digest(n, out, &n->seeds[i].addr,
 				    n->seeds[i].id_known ? n->seeds[i].id : NULL, now_ns);
-	for (uint32_t i = 0; n->store.n > 1 && i < n->cfg.fanout; i++) {
-		struct mg_mesh_entry *e = random_member(n);
-
-		if (e)
-			send_digest(n, out, mg_mesh_entry_addr(e), e->rec.id, now_ns);
-	}
+	/* `fanout` distinct members, picked at random each round. */
+	mg_mesh_pick_members(n, n->cfg.fanout, gossip_partner, digest_to, &round);
 }
 
 static bool bit(const uint8_t *map, uint32_t b)

@@ -304,24 +304,27 @@ static void send_probe(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh_o
 	}
 }
 
-/* Keep max_neighbours neighbours: live members of the view, taken in slot order from a random
- * slot on. Sampling random slots instead would seldom hit the few members of a mostly empty
- * store (5 in 4096 slots: seconds per neighbour), and a member that nobody has as a neighbour
- * is never probed, so it would stay alive in every view after it died. */
+static bool neighbour_candidate(struct mg_mesh_node *n, const struct mg_mesh_entry *e)
+{
+	return !e->self && e->state == MG_MESH_ALIVE && mg_mesh_entry_addr(e) &&
+	       !mg_mesh_nbr_find(n, e->rec.id);
+}
+
+static void take_neighbour(struct mg_mesh_node *n, struct mg_mesh_entry *e, void *ctx)
+{
+	(void)ctx;
+	nbr_add(n, e->rec.id, mg_mesh_entry_addr(e));
+}
+
+/* Keep max_neighbours neighbours: random live members of the view. A member nobody has as a
+ * neighbour is never probed, so it would stay alive in every view after it died. */
 static void fill_neighbours(struct mg_mesh_node *n)
 {
-	uint32_t cap = n->store.cap, have = nbr_count(n), start;
+	uint32_t have = nbr_count(n);
 
-	if (have >= n->cfg.max_neighbours || !cap)
-		return;
-	start = mg_mesh_rand(n, cap);
-	for (uint32_t k = 0; k < cap && have < n->cfg.max_neighbours; k++) {
-		struct mg_mesh_entry *e = mg_mesh_store_at(&n->store, (start + k) % cap);
-
-		if (e && !e->self && e->state == MG_MESH_ALIVE && mg_mesh_entry_addr(e) &&
-		    !mg_mesh_nbr_find(n, e->rec.id) && nbr_add(n, e->rec.id, mg_mesh_entry_addr(e)))
-			have++;
-	}
+	if (have < n->cfg.max_neighbours)
+		mg_mesh_pick_members(n, n->cfg.max_neighbours - have, neighbour_candidate,
+				     take_neighbour, NULL);
 }
 
 void mg_mesh_health_tick(struct mg_mesh_node *n, uint64_t now_ns, struct mg_mesh_out *out)

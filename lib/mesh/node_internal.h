@@ -60,6 +60,12 @@ struct mg_mesh_event *mg_mesh_ev(struct mg_mesh_node *n, struct mg_mesh_out *out
 /* Re-sign this node's record with a higher seq and queue it as a rumour. */
 void mg_mesh_self_refresh(struct mg_mesh_node *n, uint64_t now_ns);
 uint32_t mg_mesh_rand(struct mg_mesh_node *n, uint32_t upper);
+/* Calls take() for up to k entries of the view that want() accepts: a uniform random choice
+ * among all it accepts, in slot order. want() must not change for entries not yet taken. */
+void mg_mesh_pick_members(struct mg_mesh_node *n, uint32_t k,
+			  bool (*want)(struct mg_mesh_node *n, const struct mg_mesh_entry *e),
+			  void (*take)(struct mg_mesh_node *n, struct mg_mesh_entry *e, void *ctx),
+			  void *ctx);
 /* Where to reach a node of the view: its first endpoint. */
 const struct mg_mesh_addr *mg_mesh_entry_addr(const struct mg_mesh_entry *e);
 

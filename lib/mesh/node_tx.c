@@ -1,5 +1,5 @@
 /* Output side of a node: datagrams being built into struct mg_mesh_out, events, the send
- * counter, randomness, and the refresh of this node's own signed record.
+ * counter, randomness (also a random choice among the view's members), and the refresh of this node's own signed record.
  *
  * The send counter is the datagram replay defence: max(now_ns, previous + 1), so it grows
  * strictly per sender, also across restarts (it is a wall-clock time).
@@ -33,6 +33,34 @@ uint32_t mg_mesh_rand(struct mg_mesh_node *n, uint32_t upper)
 	if (n->cfg.rand_uniform)
 		return n->cfg.rand_uniform(n->cfg.rand_ctx, upper);
 	return randombytes_uniform(upper);
+}
+
+/* Knuth's selection sampling (TAOCP 3.4.2, Algorithm S): count the candidates, then take each
+ * with probability still-needed / still-left. Random slots instead would seldom hit the few
+ * members of a mostly empty store (5 of 4096 slots), and walking on from a random slot would
+ * nearly always land on the first used one. */
+void mg_mesh_pick_members(struct mg_mesh_node *n, uint32_t k,
+			  bool (*want)(struct mg_mesh_node *n, const struct mg_mesh_entry *e),
+			  void (*take)(struct mg_mesh_node *n, struct mg_mesh_entry *e, void *ctx),
+			  void *ctx)
+{
+	uint32_t left = 0;
+
+	for (uint32_t i = 0; i < n->store.cap; i++) {
+		struct mg_mesh_entry *e = mg_mesh_store_at(&n->store, i);
+
+		left += e && want(n, e);
+	}
+	for (uint32_t i = 0; i < n->store.cap && k && left; i++) {
+		struct mg_mesh_entry *e = mg_mesh_store_at(&n->store, i);
+
+		if (!e || !want(n, e))
+			continue;
+		if (mg_mesh_rand(n, left--) < k) {
+			take(n, e, ctx);
+			k--;
+		}
+	}
 }
 
 const struct mg_mesh_addr *mg_mesh_entry_addr(const struct mg_mesh_entry *e)
