@@ -181,6 +181,10 @@ struct mg_bench_handshakes {
 	double x25519_cycles;      /* crypto_scalarmult */
 	double x25519_base_cycles; /* crypto_scalarmult_base */
 	double floor_cycles;       /* 3 x25519 + 1 x25519_base */
+	/* Medians of the per-handshake samples (the floor is timed right after each handshake):
+	 * what preemptions on a shared machine do not move. */
+	double responder_median_cycles, x25519_median_cycles, x25519_base_median_cycles;
+	double floor_median_cycles; /* 3 x25519 + 1 x25519_base, medians */
 };
 
 struct mg_bench_memory {

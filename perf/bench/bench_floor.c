@@ -215,7 +215,7 @@ hs_device(uint8_t pub[32])
 	return d;
 }
 
-/* One handshake; only the responder's handling of the initiation is timed. */
+/* One handshake; only the responder's handling of the initiation is timed: its cycles. */
 static int
 hs_once(struct mg_wg_device *ini, struct mg_wg_device *resp, uint64_t now,
 	const struct timespec *wall, uint32_t old_idx[2], uint64_t *cycles)
@@ -231,7 +231,7 @@ hs_once(struct mg_wg_device *ini, struct mg_wg_device *resp, uint64_t now,
 	mg_wg_device_handle(resp, rte_cpu_to_be_32(RTE_IPV4(198, 51, 100, 2)),
 			    rte_cpu_to_be_16(51000), init, sizeof(init), now, wall, false, out,
 			    &out_len, &rr);
-	*cycles += rte_rdtsc_precise() - t0;
+	*cycles = rte_rdtsc_precise() - t0;
 	if (!(rr.actions & MG_WG_ACT_SESSION))
 		return -1;
 	mg_wg_device_handle(ini, rte_cpu_to_be_32(MG_BENCH_MESH_IP), rte_cpu_to_be_16(51820), out,
@@ -250,31 +250,29 @@ hs_once(struct mg_wg_device *ini, struct mg_wg_device *resp, uint64_t now,
 	return 0;
 }
 
-/* libsodium's X25519 alone, as many times as there are handshakes: the handshake's floor. */
-static int
-x25519_floor(struct mg_bench_handshakes *h, unsigned count)
-{
+/* The handshake's floor, right after each handshake: one libsodium X25519 and one fixed-base
+ * X25519 alone, so both see the same machine (this host's speed drifts within a run). */
+struct x25519_rig {
 	uint8_t priv[32], pub[32], out[32];
-	uint64_t t0, var, base;
-	int rc = 0;
+};
 
-	randombytes_buf(priv, sizeof(priv));
-	crypto_scalarmult_base(pub, priv);
-	randombytes_buf(priv, sizeof(priv));
+static int
+x25519_once(struct x25519_rig *x, uint64_t *var, uint64_t *base)
+{
+	uint64_t t0 = rte_rdtsc_precise();
+	int rc = crypto_scalarmult(x->out, x->priv, x->pub);
+
+	*var = rte_rdtsc_precise() - t0;
 	t0 = rte_rdtsc_precise();
-	for (unsigned i = 0; i < count; i++)
-		rc |= crypto_scalarmult(out, priv, pub);
-	var = rte_rdtsc_precise() - t0;
-	t0 = rte_rdtsc_precise();
-	for (unsigned i = 0; i < count; i++)
-		rc |= crypto_scalarmult_base(out, priv);
-	base = rte_rdtsc_precise() - t0;
-	h->x25519_cycles = (double)var / count;
-	h->x25519_base_cycles = (double)base / count;
-	h->floor_cycles = 3 * h->x25519_cycles + h->x25519_base_cycles;
-	sodium_memzero(priv, sizeof(priv));
-	sodium_memzero(out, sizeof(out));
+	rc |= crypto_scalarmult_base(x->out, x->priv);
+	*base = rte_rdtsc_precise() - t0;
 	return rc == 0 ? 0 : -1;
+}
+
+static double
+median_of(struct mg_bench_samples *s)
+{
+	return mg_bench_samples_median_per_pkt(s) * MG_BENCH_BURST;
 }
 
 int
@@ -282,32 +280,56 @@ mg_bench_handshakes_measure(struct mg_bench_handshakes *h, unsigned count)
 {
 	uint8_t pub_i[32], pub_r[32];
 	struct mg_wg_device *ini = hs_device(pub_i), *resp = hs_device(pub_r);
+	struct mg_bench_samples hs = { 0 }, var = { 0 }, base = { 0 };
+	struct x25519_rig x;
 	struct timespec wall;
 	uint32_t old_idx[2] = { 0, 0 };
-	uint64_t cycles = 0, now = 1000000000ull;
+	uint64_t sum[3] = { 0, 0, 0 }, now = 1000000000ull;
 	int rc = -1;
 
 	memset(h, 0, sizeof(*h));
+	randombytes_buf(x.priv, sizeof(x.priv));
+	crypto_scalarmult_base(x.pub, x.priv);
+	randombytes_buf(x.priv, sizeof(x.priv));
 	clock_gettime(CLOCK_REALTIME, &wall);
 	if (ini == NULL || resp == NULL || mg_wg_device_add_peer(ini, pub_r, NULL) != 0 ||
-	    mg_wg_device_add_peer(resp, pub_i, NULL) != 0)
+	    mg_wg_device_add_peer(resp, pub_i, NULL) != 0 ||
+	    mg_bench_samples_init(&hs, count) != 0 || mg_bench_samples_init(&var, count) != 0 ||
+	    mg_bench_samples_init(&base, count) != 0)
 		goto out;
 	for (unsigned i = 0; i < count; i++, now += HS_STEP_NS) {
+		uint64_t c[3];
+
 		wall.tv_nsec += HS_STEP_NS; /* virtual clocks: time is an argument here */
 		if (wall.tv_nsec >= 1000000000L) {
 			wall.tv_sec++;
 			wall.tv_nsec -= 1000000000L;
 		}
-		if (hs_once(ini, resp, now, &wall, old_idx, &cycles) != 0)
+		if (hs_once(ini, resp, now, &wall, old_idx, &c[0]) != 0 ||
+		    x25519_once(&x, &c[1], &c[2]) != 0)
 			goto out;
 		h->completed++;
+		mg_bench_samples_add(&hs, c[0]);
+		mg_bench_samples_add(&var, c[1]);
+		mg_bench_samples_add(&base, c[2]);
+		for (unsigned k = 0; k < 3; k++)
+			sum[k] += c[k];
 	}
-	h->responder_cycles = (double)cycles / (double)count;
+	h->responder_cycles = (double)sum[0] / count;
 	h->per_second = (double)rte_get_tsc_hz() / h->responder_cycles;
-	if (x25519_floor(h, count) != 0)
-		goto out;
+	h->x25519_cycles = (double)sum[1] / count;
+	h->x25519_base_cycles = (double)sum[2] / count;
+	h->floor_cycles = 3 * h->x25519_cycles + h->x25519_base_cycles;
+	h->responder_median_cycles = median_of(&hs);
+	h->x25519_median_cycles = median_of(&var);
+	h->x25519_base_median_cycles = median_of(&base);
+	h->floor_median_cycles = 3 * h->x25519_median_cycles + h->x25519_base_median_cycles;
 	rc = 0;
 out:
+	sodium_memzero(&x, sizeof(x));
+	mg_bench_samples_free(&hs);
+	mg_bench_samples_free(&var);
+	mg_bench_samples_free(&base);
 	mg_wg_device_destroy(ini);
 	mg_wg_device_destroy(resp);
 	return rc;

@@ -38,14 +38,17 @@ print_head(const struct mg_bench_report *r, FILE *o)
 		fprintf(o, "\n(--only: no handshake or memory figures in this run)\n\n");
 		return;
 	}
-	fprintf(o, "\nhandshakes (responder, one control lcore): %llu done, %.0f cycles each, "
-		"%.0f /s\n", (unsigned long long)r->hs.completed, r->hs.responder_cycles,
-		r->hs.per_second);
-	fprintf(o, "  floor: X25519 %.0f cycles, X25519 base %.0f; 3 + 1 of them = %.0f cycles = "
-		"%.0f /s; handshakes at %.0f%% of it\n", r->hs.x25519_cycles,
-		r->hs.x25519_base_cycles, r->hs.floor_cycles,
-		(double)r->tsc_hz / r->hs.floor_cycles,
-		100.0 * r->hs.floor_cycles / r->hs.responder_cycles);
+	fprintf(o, "\nhandshakes (responder, one control lcore): %llu done, %.0f cycles each "
+		"(median %.0f), %.0f /s (median %.0f /s)\n", (unsigned long long)r->hs.completed,
+		r->hs.responder_cycles, r->hs.responder_median_cycles, r->hs.per_second,
+		(double)r->tsc_hz / r->hs.responder_median_cycles);
+	fprintf(o, "  floor, timed after each handshake: X25519 %.0f cycles, X25519 base %.0f; "
+		"3 + 1 of them = %.0f cycles = %.0f /s; handshakes at %.0f%% of it (medians: "
+		"%.0f + %.0f, %.0f /s, %.0f%%)\n", r->hs.x25519_cycles, r->hs.x25519_base_cycles,
+		r->hs.floor_cycles, (double)r->tsc_hz / r->hs.floor_cycles,
+		100.0 * r->hs.floor_cycles / r->hs.responder_cycles, r->hs.x25519_median_cycles,
+		r->hs.x25519_base_median_cycles, (double)r->tsc_hz / r->hs.floor_median_cycles,
+		100.0 * r->hs.floor_median_cycles / r->hs.responder_median_cycles);
 	if (r->mem.bytes_per_peer == 0) { /* --only handshake */
 		fprintf(o, "\n");
 		return;
@@ -291,9 +294,13 @@ json_head(FILE *o, const struct mg_bench_report *r)
 			r->floor.open_median_cycles_per_pkt[s]);
 	fprintf(o, "],\n  \"handshakes\": {\"completed\": %llu, \"responder_cycles\": %.1f, "
 		"\"per_second\": %.1f, \"x25519_cycles\": %.1f, \"x25519_base_cycles\": %.1f, "
-		"\"floor_cycles\": %.1f},\n", (unsigned long long)r->hs.completed,
+		"\"floor_cycles\": %.1f, \"responder_median_cycles\": %.1f, "
+		"\"x25519_median_cycles\": %.1f, \"x25519_base_median_cycles\": %.1f, "
+		"\"floor_median_cycles\": %.1f},\n", (unsigned long long)r->hs.completed,
 		r->hs.responder_cycles, r->hs.per_second, r->hs.x25519_cycles,
-		r->hs.x25519_base_cycles, r->hs.floor_cycles);
+		r->hs.x25519_base_cycles, r->hs.floor_cycles, r->hs.responder_median_cycles,
+		r->hs.x25519_median_cycles, r->hs.x25519_base_median_cycles,
+		r->hs.floor_median_cycles);
 	fprintf(o, "  \"memory\": {\"bytes_per_peer\": %.1f, \"bytes_per_session\": %.1f, "
 		"\"nat_declared_per_session\": %llu},\n", r->mem.bytes_per_peer,
 		r->mem.bytes_per_session, (unsigned long long)r->mem.nat_declared_per_session);
