@@ -14,12 +14,6 @@
 #include "icmp.h"
 #include "ipv4.h"
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static enum mg_pkt_verdict
 parse_tcp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
 {
@@ -30,8 +24,8 @@ parse_tcp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
 	doff = (uint16_t)((l4[12] >> 4) * 4);
 	if (doff < MG_PKT_TCP_HDR_MIN || doff > info->l4_len)
 		return MG_PKT_VERDICT_BAD_TCP_DOFF;
-	info->src_port = rd16(l4);
-	info->dst_port = rd16(l4 + 2);
+	info->src_port = mg_pkt_rd16(l4);
+	info->dst_port = mg_pkt_rd16(l4 + 2);
 	info->tcp_flags = l4[13];
 	info->l4_hdr_len = doff;
 	return MG_PKT_VERDICT_OK;
@@ -45,11 +39,11 @@ parse_udp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
 	if (info->l4_len < MG_PKT_UDP_HDR_LEN)
 		return MG_PKT_VERDICT_BAD_L4_HDR;
 	/* Like Linux udp_rcv: the UDP length may be shorter than the IP payload, never longer. */
-	ulen = rd16(l4 + 4);
+	ulen = mg_pkt_rd16(l4 + 4);
 	if (ulen < MG_PKT_UDP_HDR_LEN || ulen > info->l4_len)
 		return MG_PKT_VERDICT_BAD_UDP_LEN;
-	info->src_port = rd16(l4);
-	info->dst_port = rd16(l4 + 2);
+	info->src_port = mg_pkt_rd16(l4);
+	info->dst_port = mg_pkt_rd16(l4 + 2);
 	info->l4_hdr_len = MG_PKT_UDP_HDR_LEN;
 	return MG_PKT_VERDICT_OK;
 }
@@ -64,7 +58,7 @@ parse_icmp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
 	info->l4_hdr_len = MG_PKT_ICMP_HDR_LEN;
 	/* Echo request/reply: the identifier plays the port for NAT. */
 	if (l4[0] == MG_PKT_ICMP_ECHO_REQUEST || l4[0] == MG_PKT_ICMP_ECHO_REPLY) {
-		info->src_port = rd16(l4 + 4);
+		info->src_port = mg_pkt_rd16(l4 + 4);
 		info->dst_port = info->src_port;
 	}
 	return MG_PKT_VERDICT_OK;
@@ -104,7 +98,7 @@ parse_l3(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
 		return MG_PKT_VERDICT_BAD_IHL;
 	if (hdr_len > len)
 		return MG_PKT_VERDICT_TRUNCATED;
-	total = rd16(p + 2);
+	total = mg_pkt_rd16(p + 2);
 	if (total < hdr_len || total > len)
 		return MG_PKT_VERDICT_BAD_TOTAL_LEN;
 	if (!hdr_sum_ok(p, hdr_len))
@@ -115,14 +109,14 @@ parse_l3(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
 	info->hdr_len = hdr_len;
 	info->total_len = total;
 	info->l4_len = (uint16_t)(total - hdr_len);
-	info->frag_off = rd16(p + 6);
+	info->frag_off = mg_pkt_rd16(p + 6);
 	info->ttl = p[8];
 	info->proto = p[9];
 	return MG_PKT_VERDICT_OK;
 }
 
 enum mg_pkt_verdict
-mg_pkt_ipv4_parse(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
+mg_pkt_ipv4_parse_full(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
 {
 	enum mg_pkt_verdict v;
 	const uint8_t *l4;

@@ -9,7 +9,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 
 #include "pkt_verdict.h"
@@ -48,9 +52,107 @@ struct mg_pkt_ipv4_info {
  * minimal header (TCP data offset within 5..l4_len/4, UDP length within 8..l4_len); any other
  * protocol returns UNSUPPORTED_PROTO with the L3 fields of *info set. A header shorter than its
  * IHL says is TRUNCATED. The TTL is reported, not judged: forwarding calls mg_pkt_ipv4_dec_ttl,
- * whose false return the caller counts as TTL_EXPIRED. */
-enum mg_pkt_verdict mg_pkt_ipv4_parse(const uint8_t *p, uint32_t len,
-				      struct mg_pkt_ipv4_info *info);
+ * whose false return the caller counts as TTL_EXPIRED.
+ *
+ * mg_pkt_ipv4_parse_full does all of it for any input. mg_pkt_ipv4_parse (below, inline) is what
+ * the data path calls twice per packet: a header without options, unfragmented, with a good
+ * checksum and a complete TCP, UDP or ICMP header is checked from a few loads of the header and
+ * filled in one go; anything else goes to mg_pkt_ipv4_parse_full. Both give the same answer for
+ * every input (tests/unit/pkt and the fuzz harness compare them). */
+enum mg_pkt_verdict mg_pkt_ipv4_parse_full(const uint8_t *p, uint32_t len,
+					   struct mg_pkt_ipv4_info *info);
+
+static inline uint16_t
+mg_pkt_rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_16(v);
+}
+
+/* RFC 1071 over a 20-byte header given as two 64-bit words and one 32-bit word (any byte order
+ * of the words: the folded sum of a correct header is 0xffff either way). */
+static inline bool
+mg_pkt_ipv4_sum20_ok(uint64_t w0, uint64_t w1, uint32_t w2)
+{
+	uint64_t s = (w0 & 0xffffffff) + (w0 >> 32) + (w1 & 0xffffffff) + (w1 >> 32) + w2;
+
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+static __rte_always_inline enum mg_pkt_verdict
+mg_pkt_ipv4_parse(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
+{
+	const uint8_t *l4 = p + MG_PKT_IPV4_HDR_MIN;
+	uint16_t total, l4_len, sport, dport, l4_hdr_len;
+	uint8_t tcp_flags = 0, icmp_type = 0, icmp_code = 0;
+	uint32_t src_be, dst_be;
+	uint64_t w0, w1;
+
+	if (unlikely(len < MG_PKT_IPV4_HDR_MIN || p[0] != 0x45))
+		return mg_pkt_ipv4_parse_full(p, len, info);
+	memcpy(&w0, p, sizeof(w0));
+	memcpy(&w1, p + 8, sizeof(w1));
+	memcpy(&src_be, p + 12, sizeof(src_be));
+	memcpy(&dst_be, p + 16, sizeof(dst_be));
+	total = mg_pkt_rd16(p + 2);
+	if (unlikely(total < MG_PKT_IPV4_HDR_MIN || total > len ||
+		     (mg_pkt_rd16(p + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
+		     !mg_pkt_ipv4_sum20_ok(w0, w1, dst_be)))
+		return mg_pkt_ipv4_parse_full(p, len, info);
+	l4_len = (uint16_t)(total - MG_PKT_IPV4_HDR_MIN);
+	switch (p[9]) {
+	case IPPROTO_UDP: {
+		uint16_t ulen;
+
+		if (unlikely(l4_len < MG_PKT_UDP_HDR_LEN))
+			return mg_pkt_ipv4_parse_full(p, len, info);
+		ulen = mg_pkt_rd16(l4 + 4);
+		if (unlikely(ulen < MG_PKT_UDP_HDR_LEN || ulen > l4_len))
+			return mg_pkt_ipv4_parse_full(p, len, info);
+		sport = mg_pkt_rd16(l4);
+		dport = mg_pkt_rd16(l4 + 2);
+		l4_hdr_len = MG_PKT_UDP_HDR_LEN;
+		break;
+	}
+	case IPPROTO_TCP:
+		if (unlikely(l4_len < MG_PKT_TCP_HDR_MIN))
+			return mg_pkt_ipv4_parse_full(p, len, info);
+		l4_hdr_len = (uint16_t)((l4[12] >> 4) * 4);
+		if (unlikely(l4_hdr_len < MG_PKT_TCP_HDR_MIN || l4_hdr_len > l4_len))
+			return mg_pkt_ipv4_parse_full(p, len, info);
+		sport = mg_pkt_rd16(l4);
+		dport = mg_pkt_rd16(l4 + 2);
+		tcp_flags = l4[13];
+		break;
+	case IPPROTO_ICMP:
+		if (unlikely(l4_len < MG_PKT_ICMP_HDR_LEN))
+			return mg_pkt_ipv4_parse_full(p, len, info);
+		icmp_type = l4[0];
+		icmp_code = l4[1];
+		l4_hdr_len = MG_PKT_ICMP_HDR_LEN;
+		/* Echo request/reply: the identifier plays the port for NAT. */
+		sport = dport = icmp_type == RTE_IP_ICMP_ECHO_REQUEST ||
+				icmp_type == RTE_IP_ICMP_ECHO_REPLY ? mg_pkt_rd16(l4 + 4) : 0;
+		break;
+	default:
+		return mg_pkt_ipv4_parse_full(p, len, info);
+	}
+	*info = (struct mg_pkt_ipv4_info){
+		.src_be = src_be, .dst_be = dst_be,
+		.hdr_len = MG_PKT_IPV4_HDR_MIN, .total_len = total, .l4_len = l4_len,
+		.frag_off = mg_pkt_rd16(p + 6),
+		.proto = p[9], .ttl = p[8], .tcp_flags = tcp_flags,
+		.icmp_type = icmp_type, .icmp_code = icmp_code,
+		.src_port = sport, .dst_port = dport, .l4_hdr_len = l4_hdr_len,
+	};
+	return MG_PKT_VERDICT_OK;
+}
 
 /* Decrement the TTL of a validated header, updating the checksum incrementally (RFC 1624).
  * Returns false and leaves the header untouched when TTL <= 1: the caller drops the packet and

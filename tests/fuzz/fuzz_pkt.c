@@ -1,5 +1,6 @@
-/* libFuzzer entry point for every byte parser of lib/pkt: IPv4 parse (then TTL decrement, MSS
- * clamp and echo reply on the result), ARP parse and reply, outer UDP parse, ICMP error building.
+/* libFuzzer entry point for every byte parser of lib/pkt: IPv4 parse (its inline fast path against
+ * the full one, then TTL decrement, MSS clamp and echo reply on the result), ARP parse and reply,
+ * outer UDP parse, ICMP error building.
  *
  * Besides memory safety (ASan/UBSan) it checks invariants and aborts when one breaks: what the
  * builders produce must parse back, and in-place rewrites must keep a valid checksum valid.
@@ -70,11 +71,31 @@ fuzz_tcp_mss(const uint8_t *data, uint32_t len, const struct mg_pkt_ipv4_info *i
 	free(seg);
 }
 
+/* The inline fast path answers as the full parse does. */
+static void
+fuzz_ipv4_fast_path(const uint8_t *data, uint32_t len)
+{
+	struct mg_pkt_ipv4_info fast, full;
+	enum mg_pkt_verdict v = mg_pkt_ipv4_parse_full(data, len, &full);
+
+	CHECK(mg_pkt_ipv4_parse(data, len, &fast) == v);
+	if (v != MG_PKT_VERDICT_OK)
+		return;
+	CHECK(fast.src_be == full.src_be && fast.dst_be == full.dst_be);
+	CHECK(fast.hdr_len == full.hdr_len && fast.total_len == full.total_len);
+	CHECK(fast.l4_len == full.l4_len && fast.frag_off == full.frag_off);
+	CHECK(fast.proto == full.proto && fast.ttl == full.ttl && fast.tcp_flags == full.tcp_flags);
+	CHECK(fast.icmp_type == full.icmp_type && fast.icmp_code == full.icmp_code);
+	CHECK(fast.src_port == full.src_port && fast.dst_port == full.dst_port);
+	CHECK(fast.l4_hdr_len == full.l4_hdr_len);
+}
+
 static void
 fuzz_ipv4_rewrites(const uint8_t *data, uint32_t len)
 {
 	struct mg_pkt_ipv4_info info, again;
 
+	fuzz_ipv4_fast_path(data, len);
 	if (mg_pkt_ipv4_parse(data, len, &info) != MG_PKT_VERDICT_OK)
 		return;
 	if (info.proto == IPPROTO_TCP)

@@ -1,5 +1,6 @@
-/* Unit suite for ipv4.c and pkt_verdict.c: every parse verdict reached by a crafted packet, and
- * the TTL decrement checked against a full checksum recompute.
+/* Unit suite for ipv4.c and pkt_verdict.c: every parse verdict reached by a crafted packet, the
+ * inline fast path compared with the full parse on mutated packets, and the TTL decrement checked
+ * against a full checksum recompute.
  *
  * Packets are built byte by byte with the RFC 1071 reference checksum of pkt_test_util.h.
  */
@@ -300,6 +301,54 @@ test_unicast_src(void)
 	CU_ASSERT_FALSE(mg_pkt_ipv4_unicast_src(ip4("255.255.255.255")));
 }
 
+/* Every field the parse reports; the struct's padding is not compared. */
+static bool
+same_info(const struct mg_pkt_ipv4_info *a, const struct mg_pkt_ipv4_info *b)
+{
+	return a->src_be == b->src_be && a->dst_be == b->dst_be && a->hdr_len == b->hdr_len &&
+	       a->total_len == b->total_len && a->l4_len == b->l4_len &&
+	       a->frag_off == b->frag_off && a->proto == b->proto && a->ttl == b->ttl &&
+	       a->tcp_flags == b->tcp_flags && a->icmp_type == b->icmp_type &&
+	       a->icmp_code == b->icmp_code && a->src_port == b->src_port &&
+	       a->dst_port == b->dst_port && a->l4_hdr_len == b->l4_hdr_len;
+}
+
+/* The inline fast path and mg_pkt_ipv4_parse_full agree on every input: valid TCP, UDP and ICMP
+ * packets with random bytes changed in their headers (the IPv4 checksum fixed half the time, so
+ * both the fast path's accepts and its hand-overs are reached) and random lengths. */
+static void
+test_parse_fast_matches_full(void)
+{
+	uint32_t (*const bases[])(void) = { base_tcp, base_icmp_echo };
+	unsigned ok = 0, refused = 0;
+
+	srand(7);
+	for (unsigned round = 0; round < 200000; round++) {
+		struct mg_pkt_ipv4_info fast, full;
+		enum mg_pkt_verdict vf, vs;
+		uint32_t len;
+
+		len = round % 3 == 2 ? base_udp((uint16_t)(rand() % 64)) : bases[round % 3]();
+		for (int flips = rand() % 3; flips > 0; flips--)
+			pkt[rand() % 44] ^= (uint8_t)(1u << (rand() % 8));
+		if (rand() % 2)
+			ref_fix_ip_csum(pkt);
+		if (rand() % 4 == 0)
+			len = (uint32_t)(rand() % (len + 8));
+		vf = mg_pkt_ipv4_parse(pkt, len, &fast);
+		vs = mg_pkt_ipv4_parse_full(pkt, len, &full);
+		CU_ASSERT_EQUAL_FATAL(vf, vs);
+		if (vs == MG_PKT_VERDICT_OK) {
+			CU_ASSERT_FATAL(same_info(&fast, &full));
+			ok++;
+		} else {
+			refused++;
+		}
+	}
+	CU_ASSERT(ok > 10000);
+	CU_ASSERT(refused > 10000);
+}
+
 static void
 test_verdict_strings(void)
 {
@@ -328,6 +377,7 @@ main(void)
 		{ "test_parse_malformed_l3", test_parse_malformed_l3 },
 		{ "test_parse_fragment_info", test_parse_fragment_info },
 		{ "test_parse_malformed_l4", test_parse_malformed_l4 },
+		{ "test_parse_fast_matches_full", test_parse_fast_matches_full },
 		{ "test_dec_ttl_matches_recompute", test_dec_ttl_matches_recompute },
 		{ "test_dec_ttl_expired", test_dec_ttl_expired },
 		{ "test_unicast_src", test_unicast_src },
