@@ -135,7 +135,7 @@ in_session(struct mg_nat *nat, struct rte_ipv4_hdr *ip, const struct nat_l4 *l4,
 	if (l4->proto == IPPROTO_TCP)
 		nat_tcp_track(s, l4->tcp_flags, false);
 	nat_session_touch(nat, s, now_ns);
-	nat_rewrite(ip, l4, &ip->dst_addr, s->okey.src_addr, s->okey.src_port);
+	nat_rewrite(ip, l4, &ip->dst_addr, s->okey.src_addr, s->okey.src_port, s->in);
 	*peer_id = s->okey.peer_id;
 	return MG_NAT_OK;
 }

@@ -93,6 +93,14 @@ struct nat_mkey {                /* mapping: one inner endpoint of one peer (EIM
 _Static_assert(sizeof(struct nat_okey) == 16 && sizeof(struct nat_ikey) == 16 &&
 	       sizeof(struct nat_mkey) == 16, "NAT keys are 16 bytes");
 
+/* What rewriting one direction of a session does to the checksums (RFC 1624 ~m + m', folded):
+ * ip over the address, l4 over address and port (the port only for ICMP, which has no
+ * pseudo-header). They depend only on the session's addresses and ports, so they are computed
+ * once when it is created (nat_csum_deltas_of) instead of per packet. */
+struct nat_csum_deltas {
+	uint16_t ip, l4;
+};
+
 struct nat_session {
 	struct nat_okey okey;
 	uint16_t public_port;        /* network order */
@@ -103,7 +111,10 @@ struct nat_session {
 	uint32_t p_prev, p_next;     /* sessions of the same peer */
 	uint64_t expire_ns;
 	uint64_t queued_ns;          /* when it joined its timer list (the list's order) */
+	struct nat_csum_deltas out, in; /* the rewrite's checksum changes, fixed for its life */
 } __rte_cache_aligned; /* one cache line per session: a lookup touches one line, not two */
+
+_Static_assert(sizeof(struct nat_session) == RTE_CACHE_LINE_SIZE, "a session is one cache line");
 
 struct nat_mapping {
 	struct nat_mkey mkey;
@@ -310,27 +321,35 @@ void nat_tcp_track(struct nat_session *s, uint8_t flags, bool outbound);
 /* nat_pkt.c */
 enum mg_nat_result nat_l4_parse(struct rte_ipv4_hdr *ip, uint32_t len, bool outbound,
 				struct nat_l4 *l4);
-/* Set *addr (a field of ip) and l4's own port, fixing the IP and L4 checksums with one fold each
- * (RFC 1624). The ICMP checksum has no pseudo-header; a UDP checksum of 0 means "none" and stays
- * 0 (RFC 768), and a computed 0 is sent as 0xffff. */
+/* The deltas of rewriting address old_addr and port old_port to new_addr and new_port. */
+static inline struct nat_csum_deltas
+nat_csum_deltas_of(uint8_t proto, uint32_t old_addr, uint16_t old_port, uint32_t new_addr,
+		   uint16_t new_port)
+{
+	uint32_t d_addr = mg_csum_delta32(old_addr, new_addr);
+	uint32_t d_port = mg_csum_delta16(old_port, new_port);
+
+	return (struct nat_csum_deltas){
+		.ip = mg_csum_fold(d_addr),
+		.l4 = mg_csum_fold(proto == IPPROTO_ICMP ? d_port : d_addr + d_port),
+	};
+}
+
+/* Set *addr (a field of ip) and l4's own port, fixing the IP and L4 checksums by the session's
+ * deltas d, one fold each (RFC 1624). A UDP checksum of 0 means "none" and stays 0 (RFC 768),
+ * and a computed 0 is sent as 0xffff. */
 static inline void
 nat_rewrite(struct rte_ipv4_hdr *ip, const struct nat_l4 *l4, rte_be32_t *addr,
-	    uint32_t new_addr, uint16_t new_port)
+	    uint32_t new_addr, uint16_t new_port, struct nat_csum_deltas d)
 {
-	uint32_t d_addr = mg_csum_delta32(*addr, new_addr);
-	uint32_t d_port = mg_csum_delta16(*l4->own, new_port);
 	uint16_t c;
 
 	*addr = new_addr;
 	*l4->own = new_port;
-	ip->hdr_checksum = mg_csum_apply(ip->hdr_checksum, d_addr);
-	if (l4->proto == IPPROTO_ICMP) {
-		*l4->csum = mg_csum_apply(*l4->csum, d_port);
-		return;
-	}
+	ip->hdr_checksum = mg_csum_apply(ip->hdr_checksum, d.ip);
 	if (l4->proto == IPPROTO_UDP && *l4->csum == 0)
 		return;
-	c = mg_csum_apply(*l4->csum, d_addr + d_port);
+	c = mg_csum_apply(*l4->csum, d.l4);
 	*l4->csum = (l4->proto == IPPROTO_UDP && c == 0) ? 0xffff : c;
 }
 

@@ -4,6 +4,7 @@
  * Both rewrite the source to the public address and port of the session's mapping; neither
  * touches the packet unless it returns MG_NAT_OK.
  */
+#include <limits.h>
 #include <netinet/in.h>
 
 #include <rte_icmp.h>
@@ -58,7 +59,7 @@ out_translate(struct mg_nat *nat, struct nat_session *s, struct rte_ipv4_hdr *ip
 	if (l4->proto == IPPROTO_TCP)
 		nat_tcp_track(s, l4->tcp_flags, true);
 	nat_session_touch(nat, s, now_ns);
-	nat_rewrite(ip, l4, &ip->src_addr, nat->public_ip, s->public_port);
+	nat_rewrite(ip, l4, &ip->src_addr, nat->public_ip, s->public_port, s->out);
 }
 
 /* The session of k, if any, and in h the hashes a create would need (the mapping key's only
@@ -165,20 +166,31 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 		if (hits & (1ULL << j))
 			rte_prefetch0(&nat->sessions[(uint32_t)(uintptr_t)data[j]]);
 	nat_burst_prepare(nat, ips, keys, sig, at, nk, hits);
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0, last_j = UINT_MAX; i < n; i++) {
 		unsigned j = slot_of[i];
 		struct nat_session *s;
 
 		if (res[i] != MG_NAT_OK)
 			continue;
+		if (j == last_j && likely(nat->st.expired == expired0) && l4[i].proto != IPPROTO_TCP) {
+			/* The session the previous packet was translated with, touched at this very
+			 * now: touching it again changes nothing (TCP may change its class). */
+			s = &nat->sessions[(uint32_t)(uintptr_t)data[j]];
+			nat_rewrite(ips[i], &l4[i], &ips[i]->src_addr, nat->public_ip,
+				    s->public_port, s->out);
+			continue;
+		}
 		if (likely(nat->st.expired == expired0))
 			s = nat_session_live(nat, (hits & (1ULL << j)) ? 0 : -1, data[j], now_ns);
 		else
 			s = nat_session_find_out(nat, &keys[i], sig[j], now_ns);
-		if (likely(s != NULL))
+		if (likely(s != NULL)) {
 			out_translate(nat, s, ips[i], &l4[i], now_ns);
-		else
+			last_j = j;
+		} else {
 			res[i] = MG_NAT_MISS;
+			last_j = UINT_MAX;
+		}
 	}
 	count_results(nat, res, n);
 }

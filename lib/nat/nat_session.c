@@ -315,6 +315,10 @@ nat_session_create(struct mg_nat *nat, const struct nat_memo_entry *h, uint64_t 
 		rte_prefetch0(&nat->sessions[nat->sess_free]);
 	*s = (struct nat_session){ .okey = *k, .public_port = nat->mappings[mi].public_port,
 				   .mapping = mi };
+	s->out = nat_csum_deltas_of(k->proto, k->src_addr, k->src_port, nat->public_ip,
+				    s->public_port);
+	s->in = nat_csum_deltas_of(k->proto, nat->public_ip, s->public_port, k->src_addr,
+				   k->src_port);
 	nat->mappings[mi].nsessions++;
 	ikey_of(nat, s, &ik);
 	/* Tables are sized for max_sessions with the extendable bucket table: adds cannot fail. */

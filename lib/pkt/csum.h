@@ -24,6 +24,16 @@ mg_csum_delta32(uint32_t old_v, uint32_t new_v)
 	       mg_csum_delta16((uint16_t)old_v, (uint16_t)new_v);
 }
 
+/* A delta folded to 16 bits, to be kept and applied later (a nonzero delta never folds to 0, so
+ * the result of mg_csum_apply is the same as with the delta unfolded). */
+static inline uint16_t
+mg_csum_fold(uint32_t delta)
+{
+	delta = (delta & 0xffff) + (delta >> 16);
+	delta = (delta & 0xffff) + (delta >> 16);
+	return (uint16_t)delta;
+}
+
 /* Checksum sum (network order) after the changes that make up delta. */
 static inline uint16_t
 mg_csum_apply(uint16_t sum, uint32_t delta)
