@@ -73,7 +73,7 @@ bool mg_dp_l2_prepend(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf
 struct mg_dp_l2_cache {
 	uint32_t hop_be;  /* 0: empty */
 	unsigned int port;
-	struct rte_ether_addr mac;
+	struct rte_ether_hdr eth; /* the whole header for it (IPv4), copied as is */
 };
 
 /* mg_dp_l2_prepend through the cache: a packet to the cached next hop skips the table. */

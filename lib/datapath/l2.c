@@ -4,6 +4,8 @@
  * ARP requests per entry); the next packets then find it. A stage can keep the last neighbour it
  * found for the rest of its burst (struct mg_dp_l2_cache), so a burst to one next hop, the
  * usual case on the internet side, looks the table up once. */
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_ring.h>
 
@@ -33,8 +35,7 @@ ask_resolve(struct mg_dp_worker *w, unsigned int port, uint32_t ip_be, uint64_t 
 }
 
 static bool
-write_eth(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,
-	  const struct rte_ether_addr *dst)
+write_eth(struct mg_dp_worker *w, struct rte_mbuf *m, const struct rte_ether_hdr *hdr)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
 
@@ -42,9 +43,7 @@ write_eth(struct mg_dp_worker *w, unsigned int port, struct rte_mbuf *m,
 		MG_DP_DROP(w, TOO_BIG);
 		return false;
 	}
-	eth->dst_addr = *dst;
-	eth->src_addr = w->dp->ports[port].mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memcpy(eth, hdr, sizeof(*eth));
 	return true;
 }
 
@@ -53,8 +52,9 @@ mg_dp_l2_prepend_cached(struct mg_dp_worker *w, unsigned int port, struct rte_mb
 			uint32_t hop_be, uint64_t now, struct mg_dp_l2_cache *c)
 {
 	if (likely(hop_be != 0 && hop_be == c->hop_be && port == c->port))
-		return write_eth(w, port, m, &c->mac);
-	if (unlikely(hop_be == 0 || !mg_neigh_lookup(w->dp->neigh, port, hop_be, &c->mac))) {
+		return write_eth(w, m, &c->eth);
+	if (unlikely(hop_be == 0 ||
+		     !mg_neigh_lookup(w->dp->neigh, port, hop_be, &c->eth.dst_addr))) {
 		MG_DP_DROP(w, NO_NEIGHBOUR);
 		if (hop_be != 0)
 			ask_resolve(w, port, hop_be, now);
@@ -63,7 +63,9 @@ mg_dp_l2_prepend_cached(struct mg_dp_worker *w, unsigned int port, struct rte_mb
 	}
 	c->hop_be = hop_be;
 	c->port = port;
-	return write_eth(w, port, m, &c->mac);
+	c->eth.src_addr = w->dp->ports[port].mac;
+	c->eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	return write_eth(w, m, &c->eth);
 }
 
 bool
