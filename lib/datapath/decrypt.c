@@ -98,6 +98,7 @@ note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypa
 	if (peer != t->peer) {
 		tally_flush(w, t);
 		t->peer = peer;
+		rte_prefetch0(peer->allowed); /* egress checks the source against it next */
 	}
 	if (kp != t->kp) {
 		confirm_check(w, peer, kp);
@@ -162,7 +163,6 @@ finish_one(struct mg_dp_worker *w, const struct open_batch *b, unsigned i,
 	struct mg_dp_peer *peer = &w->dp->peers[kp->peer_id];
 	uint32_t plain_len = (uint32_t)b->op[i].len;
 
-	rte_prefetch0(peer->allowed); /* egress checks the source against it next */
 	note_peer_rx(w, peer, kp, b->endpoint[i], plain_len, tally);
 	if (plain_len == 0) {
 		MG_DP_COUNT(w, KEEPALIVES_RX, 1);
@@ -235,9 +235,11 @@ queue_open(struct mg_dp_worker *w, struct rte_mbuf *m, struct mg_dp_keypair *kp,
 		MG_DP_DROP(w, WG_REPLAY);
 		return false;
 	}
-	rte_prefetch0(&w->dp->peers[kp->peer_id]);
-	rte_prefetch0(RTE_PTR_ADD(&w->dp->peers[kp->peer_id], RTE_CACHE_LINE_SIZE));
-	rte_prefetch0(&w->traffic[kp->peer_id]);
+	if (i == 0 || kp != b->kp[i - 1]) { /* a run of one keypair's packets: fetched already */
+		rte_prefetch0(&w->dp->peers[kp->peer_id]);
+		rte_prefetch0(RTE_PTR_ADD(&w->dp->peers[kp->peer_id], RTE_CACHE_LINE_SIZE));
+		rte_prefetch0(&w->traffic[kp->peer_id]);
+	}
 	b->m[i] = m;
 	b->kp[i] = kp;
 	b->endpoint[i] = mg_dp_endpoint_pack(((const struct rte_ipv4_hdr *)ip)->src_addr,

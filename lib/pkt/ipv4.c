@@ -1,4 +1,5 @@
-/* IPv4 validation (RFC 791, RFC 1812 5.2.2) and TTL decrement for forwarded packets.
+/* IPv4 validation (RFC 791, RFC 1812 5.2.2): the full parse, behind ipv4.h's inline fast path
+ * (the TTL decrement for forwarded packets is inline in ipv4.h too).
  *
  * Works on byte buffers that may be unaligned: header fields are read through DPDK's packed
  * structs or byte access, never through aligned casts.
@@ -139,23 +140,4 @@ mg_pkt_ipv4_parse_full(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *
 	default:
 		return MG_PKT_VERDICT_UNSUPPORTED_PROTO;
 	}
-}
-
-bool
-mg_pkt_ipv4_dec_ttl(struct rte_ipv4_hdr *ip)
-{
-	uint16_t old_w, new_w, sum;
-
-	if (ip->time_to_live <= 1)
-		return false;
-	/* TTL shares its 16-bit checksum word with the protocol byte (TTL the high byte in network
-	 * order). The word is computed and stored whole: a byte store followed by a load of the same
-	 * word would stall on store forwarding. */
-	memcpy(&old_w, &ip->time_to_live, sizeof(old_w));
-	new_w = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_w) - 0x0100));
-	memcpy(&ip->time_to_live, &new_w, sizeof(new_w));
-	sum = ip->hdr_checksum;
-	mg_csum_replace16(&sum, old_w, new_w);
-	ip->hdr_checksum = sum;
-	return true;
 }

@@ -16,6 +16,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
+#include "csum.h"
 #include "pkt_verdict.h"
 
 enum mg_pkt_ipv4_sizes {
@@ -156,8 +157,19 @@ mg_pkt_ipv4_parse(const uint8_t *p, uint32_t len, struct mg_pkt_ipv4_info *info)
 
 /* Decrement the TTL of a validated header, updating the checksum incrementally (RFC 1624).
  * Returns false and leaves the header untouched when TTL <= 1: the caller drops the packet and
- * answers ICMP time exceeded (mg_pkt_icmp_error, type 11 code 0). */
-bool mg_pkt_ipv4_dec_ttl(struct rte_ipv4_hdr *ip);
+ * answers ICMP time exceeded (mg_pkt_icmp_error, type 11 code 0).
+ *
+ * The TTL is the high byte of its 16-bit checksum word (network order), so the word drops by
+ * 0x0100 and its RFC 1624 delta, ~m + m', is always 0xfeff: nothing to compute per packet. */
+static inline bool
+mg_pkt_ipv4_dec_ttl(struct rte_ipv4_hdr *ip)
+{
+	if (ip->time_to_live <= 1)
+		return false;
+	ip->time_to_live--;
+	ip->hdr_checksum = mg_csum_apply(ip->hdr_checksum, rte_cpu_to_be_16(0xfeff));
+	return true;
+}
 
 /* True when addr_be (network order) can be the source of a packet we answer or forward: not in
  * 0/8 ("this network"), 127/8 (loopback), 224/4 (multicast) or 240/4 (reserved, broadcast). */
