@@ -72,18 +72,28 @@ mg_pkt_rd16(const uint8_t *p)
 	return rte_be_to_cpu_16(v);
 }
 
-/* RFC 1071 over a 20-byte header given as two 64-bit words and one 32-bit word (any byte order
- * of the words: the folded sum of a correct header is 0xffff either way). */
+/* RFC 1071 over a 20-byte header given as two 64-bit words and one 32-bit word, in any byte
+ * order (the folded sum of a correct header is 0xffff either way): ones' complement adds, each
+ * carry wrapped around at once, then folded to 16 bits. */
+static inline uint64_t
+mg_pkt_csum_add64(uint64_t a, uint64_t b)
+{
+	uint64_t s = a + b;
+
+	return s + (s < b);
+}
+
 static inline bool
 mg_pkt_ipv4_sum20_ok(uint64_t w0, uint64_t w1, uint32_t w2)
 {
-	uint64_t s = (w0 & 0xffffffff) + (w0 >> 32) + (w1 & 0xffffffff) + (w1 >> 32) + w2;
+	uint64_t s = mg_pkt_csum_add64(mg_pkt_csum_add64(w0, w1), w2);
+	uint32_t t = (uint32_t)s, h = (uint32_t)(s >> 32);
 
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+	t += h;
+	t += t < h;
+	t = (t & 0xffff) + (t >> 16);
+	t = (t & 0xffff) + (t >> 16);
+	return t == 0xffff;
 }
 
 static __rte_always_inline enum mg_pkt_verdict
