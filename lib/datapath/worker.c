@@ -85,16 +85,23 @@ mg_dp_now_ns(void)
 	return (uint64_t)(((unsigned __int128)rte_get_tsc_cycles() * ns_per_cycle_q32) >> 32);
 }
 
+/* Queue packets on their ports' transmit buffers, a run of packets for one port (a stage's
+ * output usually is one run) at a time. */
 static void
 tx_enqueue(struct mg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0, end; i < n; i = end) {
 		struct tx_queue *q = &RTE_PER_LCORE(tx_bufs)[pkts[i]->port];
-		if (likely(q->n < RTE_DIM(q->m))) {
-			q->m[q->n++] = pkts[i];
-		} else {
-			MG_DP_DROP(w, TX_FULL);
-			rte_pktmbuf_free(pkts[i]);
+		uint16_t take;
+
+		for (end = i + 1; end < n && pkts[end]->port == pkts[i]->port; end++)
+			;
+		take = (uint16_t)RTE_MIN((unsigned)(end - i), RTE_DIM(q->m) - q->n);
+		memcpy(&q->m[q->n], &pkts[i], take * sizeof(pkts[0]));
+		q->n += take;
+		if (unlikely(i + take < end)) {
+			w->counters.drop[MG_DP_DROP_TX_FULL] += end - i - take;
+			rte_pktmbuf_free_bulk(&pkts[i + take], end - i - take);
 		}
 	}
 }
