@@ -110,12 +110,12 @@ note_peer_rx(struct mg_dp_worker *w, struct mg_dp_peer *peer, struct mg_dp_keypa
 }
 
 /* Commit the counters of the packets that authenticated (bits of ok) to their keypairs' replay
- * windows, in packet order; returns the bits of those that were fresh. When other lcores may
- * commit to the same window (mg_dp_single_writer false), consecutive packets of one keypair
- * whose counters share a block of 64 are committed together, lock-free, with one
- * compare-and-swap (mg_replay_update_block_shared); a counter twice in one group is a replay. */
+ * windows, in packet order, when other lcores may commit to the same windows; returns the bits of
+ * those that were fresh. Consecutive packets of one keypair whose counters share a block of 64
+ * are committed together, lock-free, with one compare-and-swap
+ * (mg_replay_update_block_shared); a counter twice in one group is a replay. */
 static uint32_t
-commit_replay(const struct open_batch *b, uint32_t ok, bool shared)
+commit_replay_shared(const struct open_batch *b, uint32_t ok)
 {
 	uint32_t fresh = 0;
 
@@ -127,11 +127,6 @@ commit_replay(const struct open_batch *b, uint32_t ok, bool shared)
 
 		if (!(ok & (1u << i)))
 			continue;
-		if (!shared) {
-			if (likely(mg_replay_update(&kp->replay, b->op[i].counter)))
-				fresh |= 1u << i;
-			continue;
-		}
 		block = b->op[i].counter / MG_REPLAY_BLOCK_BITS;
 		for (j = i; j < b->n && b->kp[j] == kp &&
 			    b->op[j].counter / MG_REPLAY_BLOCK_BITS == block; j++) {
@@ -189,17 +184,22 @@ open_batch_run(struct mg_dp_worker *w, struct open_batch *b, struct rte_mbuf **p
 {
 	uint32_t ok, fresh;
 	uint64_t decrypted = 0, decrypted_bytes = 0;
+	bool shared;
 
 	if (b->n == 0)
 		return;
 	ok = mg_wg_data_open_burst(w->crypto, b->op, b->n);
-	fresh = commit_replay(b, ok, shares_windows(w, tally));
+	/* A window only this lcore writes is committed packet by packet in the loop below (one pass
+	 * over the batch instead of two); a shared one group by group first. */
+	shared = shares_windows(w, tally);
+	fresh = shared ? commit_replay_shared(b, ok) : 0;
 	for (unsigned i = 0; i < b->n; i++) {
 		bool keep = false;
 
 		if (unlikely(!(ok & (1u << i))))
 			MG_DP_DROP(w, WG_BAD_TAG);
-		else if (unlikely(!(fresh & (1u << i))))
+		else if (unlikely(shared ? !(fresh & (1u << i))
+					 : !mg_replay_update(&b->kp[i]->replay, b->op[i].counter)))
 			MG_DP_DROP(w, WG_REPLAY);
 		else if ((keep = finish_one(w, b, i, tally))) {
 			decrypted++;
