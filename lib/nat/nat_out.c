@@ -110,25 +110,6 @@ mg_nat_out_lookup(struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *ip,
 	return r;
 }
 
-/* The per-result counters of a burst: hits and misses added once (a counter incremented per
- * packet would chain every iteration to the last one's store). */
-static void
-count_results(struct mg_nat *nat, const enum mg_nat_result *res, unsigned n)
-{
-	uint64_t ok = 0, miss = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		if (likely(res[i] == MG_NAT_OK))
-			ok++;
-		else if (res[i] == MG_NAT_MISS)
-			miss++;
-		else
-			nat_count(&nat->st.out_lookup[res[i]]);
-	}
-	nat_count_n(&nat->st.out_lookup[MG_NAT_OK], ok);
-	nat_count_n(&nat->st.out_lookup[MG_NAT_MISS], miss);
-}
-
 /* Bulk lookup of up to MG_NAT_BURST_MAX packets. Consecutive packets of one flow (a burst of a
  * transfer) share one key slot, hashed and looked up once. A session freed on the way (found
  * expired) may have been another packet's bulk hit: from then on each packet is looked up
@@ -144,13 +125,16 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 	void *data[MG_NAT_BURST_MAX];
 	hash_sig_t sig[MG_NAT_BURST_MAX];
 	uint8_t at[MG_NAT_BURST_MAX], slot_of[MG_NAT_BURST_MAX];
-	uint64_t hits = 0, expired0 = nat->st.expired;
-	unsigned nk = 0;
+	uint64_t hits = 0, expired0 = nat->st.expired, n_miss = 0;
+	unsigned nk = 0, n_ok = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		res[i] = out_key_parsed(nat, peer_ids[i], ips[i], &infos[i], &l4[i], &keys[i]);
-		if (unlikely(res[i] != MG_NAT_OK))
+		if (unlikely(res[i] != MG_NAT_OK)) {
+			nat_count(&nat->st.out_lookup[res[i]]);
 			continue;
+		}
+		n_ok++;
 		if (nk > 0 && nat_key_eq(&keys[i], &keys[at[nk - 1]])) {
 			slot_of[i] = (uint8_t)(nk - 1);
 			continue;
@@ -189,10 +173,13 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 			last_j = j;
 		} else {
 			res[i] = MG_NAT_MISS;
+			n_miss++;
 			last_j = UINT_MAX;
 		}
 	}
-	count_results(nat, res, n);
+	/* once per chunk: a counter in memory added per packet chains each one to the last */
+	nat_count_n(&nat->st.out_lookup[MG_NAT_OK], n_ok - n_miss);
+	nat_count_n(&nat->st.out_lookup[MG_NAT_MISS], n_miss);
 }
 
 void
