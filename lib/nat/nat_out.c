@@ -52,6 +52,14 @@ out_key_parsed(const struct mg_nat *nat, uint32_t peer_id, struct rte_ipv4_hdr *
 	return MG_NAT_OK;
 }
 
+/* The source to the session's public address and port. */
+static inline void
+out_rewrite(const struct mg_nat *nat, const struct nat_session *s, struct rte_ipv4_hdr *ip,
+	    const struct nat_l4 *l4)
+{
+	nat_rewrite(ip, l4, &ip->src_addr, nat->public_ip, s->public_port, s->out);
+}
+
 static void
 out_translate(struct mg_nat *nat, struct nat_session *s, struct rte_ipv4_hdr *ip,
 	      const struct nat_l4 *l4, uint64_t now_ns)
@@ -59,7 +67,7 @@ out_translate(struct mg_nat *nat, struct nat_session *s, struct rte_ipv4_hdr *ip
 	if (l4->proto == IPPROTO_TCP)
 		nat_tcp_track(s, l4->tcp_flags, true);
 	nat_session_touch(nat, s, now_ns);
-	nat_rewrite(ip, l4, &ip->src_addr, nat->public_ip, s->public_port, s->out);
+	out_rewrite(nat, s, ip, l4);
 }
 
 /* The session of k, if any, and in h the hashes a create would need (the mapping key's only
@@ -159,9 +167,7 @@ out_lookup_chunk(struct mg_nat *nat, const uint32_t *peer_ids, struct rte_ipv4_h
 		if (j == last_j && likely(nat->st.expired == expired0) && l4[i].proto != IPPROTO_TCP) {
 			/* The session the previous packet was translated with, touched at this very
 			 * now: touching it again changes nothing (TCP may change its class). */
-			s = &nat->sessions[(uint32_t)(uintptr_t)data[j]];
-			nat_rewrite(ips[i], &l4[i], &ips[i]->src_addr, nat->public_ip,
-				    s->public_port, s->out);
+			out_rewrite(nat, &nat->sessions[(uint32_t)(uintptr_t)data[j]], ips[i], &l4[i]);
 			continue;
 		}
 		if (likely(nat->st.expired == expired0))

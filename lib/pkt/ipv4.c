@@ -11,7 +11,6 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "csum.h"
 #include "icmp.h"
 #include "ipv4.h"
 
@@ -66,22 +65,19 @@ parse_icmp(const uint8_t *l4, struct mg_pkt_ipv4_info *info)
 }
 
 /* RFC 1071 verification: a correct header sums to 0xffff. A header without options (nearly every
- * packet) is summed as five 32-bit words with one fold at the end. */
+ * packet) goes through the fast path's 20-byte sum (ipv4.h). */
 static inline bool
 hdr_sum_ok(const uint8_t *p, uint16_t hdr_len)
 {
-	uint32_t w[5];
-	uint64_t s;
+	uint64_t w0, w1;
+	uint32_t w2;
 
-	if (unlikely(hdr_len != sizeof(w)))
+	if (unlikely(hdr_len != MG_PKT_IPV4_HDR_MIN))
 		return rte_raw_cksum(p, hdr_len) == 0xffff;
-	memcpy(w, p, sizeof(w));
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+	memcpy(&w0, p, sizeof(w0));
+	memcpy(&w1, p + 8, sizeof(w1));
+	memcpy(&w2, p + 16, sizeof(w2));
+	return mg_pkt_ipv4_sum20_ok(w0, w1, w2);
 }
 
 /* Version, lengths and checksum of the header itself; fills the L3 part of *info. */
