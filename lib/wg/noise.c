@@ -12,6 +12,7 @@
 #include "noise.h"
 #include "tai64n.h"
 #include "wg_blake2s.h"
+#include "x25519_base.h"
 
 static const char construction[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
 static const char identifier[] = "WireGuard v1 zx2c4 Jason@zx2c4.com";
@@ -151,12 +152,13 @@ sym_init(struct sym *s, const struct mg_noise_local *l, const uint8_t *responder
 	sodium_memzero(s->key, sizeof(s->key));
 }
 
-/* A fresh ephemeral key pair. */
+/* A fresh ephemeral key pair (x25519_base.c: the public half at two thirds of libsodium's
+ * crypto_scalarmult_base, a quarter of the responder's X25519 work). */
 static void
 new_ephemeral(uint8_t e_priv[MG_WG_KEY_LEN], uint8_t e_pub[MG_WG_KEY_LEN])
 {
 	randombytes_buf(e_priv, MG_WG_KEY_LEN);
-	crypto_scalarmult_base(e_pub, e_priv);
+	mg_x25519_public_key(e_pub, e_priv);
 }
 
 /* e: h = HASH(h || e_pub), ck = KDF1(ck, e_pub). */
@@ -182,7 +184,7 @@ mg_noise_local_init(struct mg_noise_local *l, const uint8_t private_key[MG_WG_KE
 	/* Clamp as every WireGuard implementation stores it (scalarmult clamps again anyway). */
 	l->private_key[0] &= 248;
 	l->private_key[31] = (l->private_key[31] & 127) | 64;
-	crypto_scalarmult_base(l->public_key, l->private_key);
+	mg_x25519_public_key(l->public_key, l->private_key);
 	hash2(l->initial_chaining_key, construction, strlen(construction), NULL, 0);
 	hash2(l->initial_hash, l->initial_chaining_key, MG_WG_HASH_LEN, identifier, strlen(identifier));
 	hash2(l->responder_hash, l->initial_hash, MG_WG_HASH_LEN, l->public_key, MG_WG_KEY_LEN);

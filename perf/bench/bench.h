@@ -175,16 +175,18 @@ struct mg_bench_handshakes {
 	uint64_t completed;
 	double responder_cycles;   /* per handshake: what the control lcore does */
 	double per_second;         /* at the TSC rate, responder side only */
-	/* The handshake's floor, measured in the same run: libsodium's X25519 alone. A responder
-	 * does three variable-base multiplications (es, ee, se; ss is precomputed per peer) and one
-	 * fixed-base one (its ephemeral key). */
+	/* The handshake's floor, measured in the same run: its X25519 operations alone. A
+	 * responder does three variable-base multiplications (es, ee, se; ss is precomputed per
+	 * peer) and one fixed-base one (its ephemeral key, lib/wg/x25519_base.c). */
 	double x25519_cycles;      /* crypto_scalarmult */
-	double x25519_base_cycles; /* crypto_scalarmult_base */
+	double x25519_base_cycles; /* mg_x25519_public_key, the fixed-base the handshake uses */
 	double floor_cycles;       /* 3 x25519 + 1 x25519_base */
+	double sodium_base_cycles; /* crypto_scalarmult_base, beside it: what that one replaced */
 	/* Medians of the per-handshake samples (the floor is timed right after each handshake):
 	 * what preemptions on a shared machine do not move. */
 	double responder_median_cycles, x25519_median_cycles, x25519_base_median_cycles;
 	double floor_median_cycles; /* 3 x25519 + 1 x25519_base, medians */
+	double sodium_base_median_cycles;
 };
 
 struct mg_bench_memory {

@@ -19,6 +19,7 @@
 #include "data_crypto.h"
 #include "device.h"
 #include "nat.h"
+#include "x25519_base.h"
 
 enum {
 	BUF_STRIDE = 1536, /* 1420 + tag, rounded up to whole cache lines */
@@ -250,22 +251,26 @@ hs_once(struct mg_wg_device *ini, struct mg_wg_device *resp, uint64_t now,
 	return 0;
 }
 
-/* The handshake's floor, right after each handshake: one libsodium X25519 and one fixed-base
- * X25519 alone, so both see the same machine (this host's speed drifts within a run). */
+/* The handshake's floor, right after each handshake: one libsodium X25519 and the fixed-base
+ * X25519 the handshake uses, alone, so both see the same machine (this host's speed drifts
+ * within a run); and libsodium's fixed-base one beside them, which that one replaced. */
 struct x25519_rig {
 	uint8_t priv[32], pub[32], out[32];
 };
 
 static int
-x25519_once(struct x25519_rig *x, uint64_t *var, uint64_t *base)
+x25519_once(struct x25519_rig *x, uint64_t *var, uint64_t *base, uint64_t *sodium_base)
 {
 	uint64_t t0 = rte_rdtsc_precise();
 	int rc = crypto_scalarmult(x->out, x->priv, x->pub);
 
 	*var = rte_rdtsc_precise() - t0;
 	t0 = rte_rdtsc_precise();
-	rc |= crypto_scalarmult_base(x->out, x->priv);
+	rc |= mg_x25519_public_key(x->out, x->priv);
 	*base = rte_rdtsc_precise() - t0;
+	t0 = rte_rdtsc_precise();
+	rc |= crypto_scalarmult_base(x->out, x->priv);
+	*sodium_base = rte_rdtsc_precise() - t0;
 	return rc == 0 ? 0 : -1;
 }
 
@@ -275,16 +280,19 @@ median_of(struct mg_bench_samples *s)
 	return mg_bench_samples_median_per_pkt(s) * MG_BENCH_BURST;
 }
 
+/* What one handshake round samples: the handshake, then its floor's operations. */
+enum hs_sample { HS_RESPONDER, HS_X25519, HS_BASE, HS_SODIUM_BASE, HS_N_SAMPLES };
+
 int
 mg_bench_handshakes_measure(struct mg_bench_handshakes *h, unsigned count)
 {
 	uint8_t pub_i[32], pub_r[32];
 	struct mg_wg_device *ini = hs_device(pub_i), *resp = hs_device(pub_r);
-	struct mg_bench_samples hs = { 0 }, var = { 0 }, base = { 0 };
+	struct mg_bench_samples smp[HS_N_SAMPLES] = { { 0 } };
 	struct x25519_rig x;
 	struct timespec wall;
 	uint32_t old_idx[2] = { 0, 0 };
-	uint64_t sum[3] = { 0, 0, 0 }, now = 1000000000ull;
+	uint64_t sum[HS_N_SAMPLES] = { 0 }, now = 1000000000ull;
 	int rc = -1;
 
 	memset(h, 0, sizeof(*h));
@@ -293,43 +301,44 @@ mg_bench_handshakes_measure(struct mg_bench_handshakes *h, unsigned count)
 	randombytes_buf(x.priv, sizeof(x.priv));
 	clock_gettime(CLOCK_REALTIME, &wall);
 	if (ini == NULL || resp == NULL || mg_wg_device_add_peer(ini, pub_r, NULL) != 0 ||
-	    mg_wg_device_add_peer(resp, pub_i, NULL) != 0 ||
-	    mg_bench_samples_init(&hs, count) != 0 || mg_bench_samples_init(&var, count) != 0 ||
-	    mg_bench_samples_init(&base, count) != 0)
+	    mg_wg_device_add_peer(resp, pub_i, NULL) != 0)
 		goto out;
+	for (unsigned k = 0; k < HS_N_SAMPLES; k++)
+		if (mg_bench_samples_init(&smp[k], count) != 0)
+			goto out;
 	for (unsigned i = 0; i < count; i++, now += HS_STEP_NS) {
-		uint64_t c[3];
+		uint64_t c[HS_N_SAMPLES];
 
 		wall.tv_nsec += HS_STEP_NS; /* virtual clocks: time is an argument here */
 		if (wall.tv_nsec >= 1000000000L) {
 			wall.tv_sec++;
 			wall.tv_nsec -= 1000000000L;
 		}
-		if (hs_once(ini, resp, now, &wall, old_idx, &c[0]) != 0 ||
-		    x25519_once(&x, &c[1], &c[2]) != 0)
+		if (hs_once(ini, resp, now, &wall, old_idx, &c[HS_RESPONDER]) != 0 ||
+		    x25519_once(&x, &c[HS_X25519], &c[HS_BASE], &c[HS_SODIUM_BASE]) != 0)
 			goto out;
 		h->completed++;
-		mg_bench_samples_add(&hs, c[0]);
-		mg_bench_samples_add(&var, c[1]);
-		mg_bench_samples_add(&base, c[2]);
-		for (unsigned k = 0; k < 3; k++)
+		for (unsigned k = 0; k < HS_N_SAMPLES; k++) {
+			mg_bench_samples_add(&smp[k], c[k]);
 			sum[k] += c[k];
+		}
 	}
-	h->responder_cycles = (double)sum[0] / count;
+	h->responder_cycles = (double)sum[HS_RESPONDER] / count;
 	h->per_second = (double)rte_get_tsc_hz() / h->responder_cycles;
-	h->x25519_cycles = (double)sum[1] / count;
-	h->x25519_base_cycles = (double)sum[2] / count;
+	h->x25519_cycles = (double)sum[HS_X25519] / count;
+	h->x25519_base_cycles = (double)sum[HS_BASE] / count;
+	h->sodium_base_cycles = (double)sum[HS_SODIUM_BASE] / count;
 	h->floor_cycles = 3 * h->x25519_cycles + h->x25519_base_cycles;
-	h->responder_median_cycles = median_of(&hs);
-	h->x25519_median_cycles = median_of(&var);
-	h->x25519_base_median_cycles = median_of(&base);
+	h->responder_median_cycles = median_of(&smp[HS_RESPONDER]);
+	h->x25519_median_cycles = median_of(&smp[HS_X25519]);
+	h->x25519_base_median_cycles = median_of(&smp[HS_BASE]);
+	h->sodium_base_median_cycles = median_of(&smp[HS_SODIUM_BASE]);
 	h->floor_median_cycles = 3 * h->x25519_median_cycles + h->x25519_base_median_cycles;
 	rc = 0;
 out:
 	sodium_memzero(&x, sizeof(x));
-	mg_bench_samples_free(&hs);
-	mg_bench_samples_free(&var);
-	mg_bench_samples_free(&base);
+	for (unsigned k = 0; k < HS_N_SAMPLES; k++)
+		mg_bench_samples_free(&smp[k]);
 	mg_wg_device_destroy(ini);
 	mg_wg_device_destroy(resp);
 	return rc;

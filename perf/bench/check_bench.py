@@ -50,7 +50,8 @@ def check_head(c, doc):
     hs = doc.get("handshakes", {})
     for key in ("completed", "responder_cycles", "per_second", "x25519_cycles",
                 "x25519_base_cycles", "floor_cycles", "responder_median_cycles",
-                "x25519_median_cycles", "x25519_base_median_cycles", "floor_median_cycles"):
+                "x25519_median_cycles", "x25519_base_median_cycles", "floor_median_cycles",
+                "sodium_base_cycles", "sodium_base_median_cycles"):
         c.positive(hs, key, "handshakes")
     for var, base, floor in (("x25519_cycles", "x25519_base_cycles", "floor_cycles"),
                              ("x25519_median_cycles", "x25519_base_median_cycles",
