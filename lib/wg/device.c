@@ -530,7 +530,7 @@ handle_initiation(struct mg_wg_device *dev, const uint8_t *msg, uint64_t now_ns,
 		drop(dev, res, MG_WG_DROP_NO_INDEX);
 		return;
 	}
-	rc = mg_noise_create_response(&p->noise, index, &resp);
+	rc = mg_noise_create_response(&dev->local, &p->noise, index, &resp);
 	if (rc == MG_NOISE_OK)
 		rc = mg_noise_begin_session(&p->noise, &res->keys);
 	if (rc != MG_NOISE_OK) {

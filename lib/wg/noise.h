@@ -12,6 +12,7 @@
 
 #include "wg_const.h"
 #include "wg_messages.h"
+#include "x25519_base.h"
 
 /* Outcome of a handshake step: what the caller should do with the message. */
 enum mg_noise_result {
@@ -33,13 +34,15 @@ enum mg_noise_state {
 	MG_NOISE_STATE_CONSUMED_RESPONSE,
 };
 
-/* Our identity: the static key pair, and the handshake's opening state computed once from it. */
+/* Our identity: the static key pair, and the handshake's opening state computed once from it;
+ * and the ephemeral key pairs made ahead, a batch at a time (x25519_base.h). */
 struct mg_noise_local {
 	uint8_t private_key[MG_WG_KEY_LEN];
 	uint8_t public_key[MG_WG_KEY_LEN];
 	uint8_t initial_chaining_key[MG_WG_HASH_LEN]; /* HASH(construction) */
 	uint8_t initial_hash[MG_WG_HASH_LEN];          /* HASH(initial ck || identifier) */
 	uint8_t responder_hash[MG_WG_HASH_LEN];        /* HASH(initial_hash || public_key) */
+	struct mg_x25519_ephemerals ephemerals;
 };
 
 /* The transient state of one handshake with one peer. */
@@ -91,7 +94,7 @@ void mg_noise_handshake_clear(struct mg_noise_handshake *hs);
 
 /* Initiator: fill msg (type, sender index, e, encrypted s, encrypted timestamp). The macs are left
  * zero for the cookie maker. timestamp is the current TAI64N. */
-enum mg_noise_result mg_noise_create_initiation(const struct mg_noise_local *l, struct mg_noise_peer *p,
+enum mg_noise_result mg_noise_create_initiation(struct mg_noise_local *l, struct mg_noise_peer *p,
 						uint32_t local_index,
 						const uint8_t timestamp[MG_WG_TIMESTAMP_LEN],
 						struct mg_wg_msg_initiation *msg);
@@ -104,8 +107,8 @@ enum mg_noise_result mg_noise_consume_initiation(const struct mg_noise_local *l,
 						 struct mg_noise_peer **peer_out);
 
 /* Responder: build the response for a consumed initiation (macs left zero). */
-enum mg_noise_result mg_noise_create_response(struct mg_noise_peer *p, uint32_t local_index,
-					      struct mg_wg_msg_response *msg);
+enum mg_noise_result mg_noise_create_response(struct mg_noise_local *l, struct mg_noise_peer *p,
+					      uint32_t local_index, struct mg_wg_msg_response *msg);
 
 /* Initiator: consume a response addressed to p's pending initiation. */
 enum mg_noise_result mg_noise_consume_response(const struct mg_noise_local *l, struct mg_noise_peer *p,

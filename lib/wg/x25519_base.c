@@ -1,6 +1,7 @@
 /*
- * Fixed-base X25519 (a public key from a private one) at about two thirds of the cost of
- * libsodium's crypto_scalarmult_base, which on AVX machines runs the full Montgomery ladder.
+ * Fixed-base X25519 (a public key from a private one) at about half the cost of libsodium's
+ * crypto_scalarmult_base, which on AVX machines runs the full Montgomery ladder; and the
+ * handshake's ephemeral key pairs, made that way a batch at a time.
  *
  * The responder makes one fresh ephemeral per handshake, so this is a quarter of the control
  * lcore's X25519 work. The secret part, k*B, is libsodium's crypto_scalarmult_ed25519_base:
@@ -10,11 +11,16 @@
  * libsodium does not export that map without a subgroup check that costs a whole scalar
  * multiplication, so the one field inversion it needs is here: radix 2^51, Fermat's z^(p-2)
  * with the usual chain of 254 squarings and 11 multiplications. y is public (the output gives
- * it back), and the arithmetic is constant time anyway. tests/unit/wg/test_x25519_base.c
- * compares it with crypto_scalarmult_base; docs/performance.md has the figures.
+ * it back), and the arithmetic is constant time anyway. A batch of keys shares one inversion
+ * (Montgomery's trick: invert the product, then peel each factor off with two multiplications),
+ * so ephemerals are made MG_X25519_BATCH at a time, from one getrandom call, and handed out one
+ * per handshake; each private key is wiped from the batch as it is taken.
+ * tests/unit/wg/test_x25519_base.c compares all of it with crypto_scalarmult_base;
+ * docs/wireguard.md has the decision, docs/performance.md the figures.
  */
 #include "x25519_base.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -189,28 +195,102 @@ fe_invert(struct fe *h, const struct fe *z)
 	fe_mul(h, &t, &z11); /* 2^255 - 2^5 + 11 */
 }
 
-int
-mg_x25519_public_key(uint8_t pub[MG_X25519_KEY_LEN], const uint8_t priv[MG_X25519_KEY_LEN])
+/* den = 1 - y and num = 1 + y from the Edwards encoding: u = num / den. */
+static void
+edwards_to_fraction(struct fe *num, struct fe *den, const uint8_t edwards[32])
 {
 	/* 2p + 1 as limbs: 1 - y without going below zero, y < p. */
 	static const struct fe two_p_plus_1 = { { 0xFFFFFFFFFFFDBull, 0xFFFFFFFFFFFFEull,
 						  0xFFFFFFFFFFFFEull, 0xFFFFFFFFFFFFEull,
 						  0xFFFFFFFFFFFFEull } };
-	uint8_t edwards[32];
-	struct fe y, num, den, inv;
+	struct fe y;
 
-	/* Fails only for a scalar of zero mod L, which clamping rules out; libsodium then. */
-	if (crypto_scalarmult_ed25519_base(edwards, priv) != 0)
-		return crypto_scalarmult_base(pub, priv);
 	fe_frombytes(&y, edwards);
-	num = y;
-	num.v[0] += 1;
+	*num = y;
+	num->v[0] += 1;
 	for (int i = 0; i < 5; i++)
-		den.v[i] = two_p_plus_1.v[i] - y.v[i];
-	fe_invert(&inv, &den); /* 1 - y is never zero: y = 1 is the identity */
-	fe_mul(&num, &num, &inv);
-	fe_tobytes(pub, num);
+		den->v[i] = two_p_plus_1.v[i] - y.v[i]; /* never zero: y = 1 is the identity */
+}
+
+int
+mg_x25519_public_keys(uint8_t (*pub)[MG_X25519_KEY_LEN], const uint8_t (*priv)[MG_X25519_KEY_LEN],
+		      unsigned n)
+{
+	struct fe num[MG_X25519_BATCH], den[MG_X25519_BATCH], prefix[MG_X25519_BATCH], inv, t;
+	bool mapped[MG_X25519_BATCH];
+	uint8_t edwards[32];
+	int rc = 0;
+
+	if (n == 0 || n > MG_X25519_BATCH)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		/* Fails only for a scalar of zero mod L, which clamping rules out; libsodium then,
+		 * with 1/1 standing in for its share of the batch. */
+		mapped[i] = crypto_scalarmult_ed25519_base(edwards, priv[i]) == 0;
+		if (mapped[i]) {
+			edwards_to_fraction(&num[i], &den[i], edwards);
+		} else {
+			rc |= crypto_scalarmult_base(pub[i], priv[i]);
+			memset(&num[i], 0, sizeof(num[i]));
+			num[i].v[0] = 1;
+			den[i] = num[i];
+		}
+		prefix[i] = den[i];
+		if (i > 0)
+			fe_mul(&prefix[i], &prefix[i - 1], &den[i]);
+	}
+	/* Montgomery's trick: one inversion of the product, then 1/den_i walking back. */
+	fe_invert(&inv, &prefix[n - 1]);
+	for (unsigned i = n; i-- > 0;) {
+		if (i > 0) {
+			fe_mul(&t, &inv, &prefix[i - 1]); /* 1/den_i */
+			fe_mul(&inv, &inv, &den[i]);      /* 1/(den_0 ... den_(i-1)) */
+		} else {
+			t = inv;
+		}
+		if (mapped[i]) {
+			fe_mul(&t, &t, &num[i]);
+			fe_tobytes(pub[i], t);
+		}
+	}
 	sodium_memzero(edwards, sizeof(edwards));
-	sodium_memzero(&y, sizeof(y));
-	return 0;
+	sodium_memzero(num, sizeof(num));
+	sodium_memzero(den, sizeof(den));
+	sodium_memzero(prefix, sizeof(prefix));
+	return rc;
+}
+
+int
+mg_x25519_public_key(uint8_t pub[MG_X25519_KEY_LEN], const uint8_t priv[MG_X25519_KEY_LEN])
+{
+	return mg_x25519_public_keys((uint8_t(*)[MG_X25519_KEY_LEN])pub,
+				     (const uint8_t(*)[MG_X25519_KEY_LEN])priv, 1);
+}
+
+void
+mg_x25519_ephemeral(struct mg_x25519_ephemerals *e, uint8_t priv[MG_X25519_KEY_LEN],
+		    uint8_t pub[MG_X25519_KEY_LEN])
+{
+	if (e->left == 0) {
+		randombytes_buf(e->priv, sizeof(e->priv)); /* one getrandom for the batch */
+		if (mg_x25519_public_keys(e->pub, (const uint8_t(*)[MG_X25519_KEY_LEN])e->priv,
+					  MG_X25519_BATCH) != 0) {
+			/* Not reachable with clamped scalars; one fresh pair, the batch dropped. */
+			mg_x25519_ephemerals_wipe(e);
+			randombytes_buf(priv, MG_X25519_KEY_LEN);
+			crypto_scalarmult_base(pub, priv);
+			return;
+		}
+		e->left = MG_X25519_BATCH;
+	}
+	e->left--;
+	memcpy(priv, e->priv[e->left], MG_X25519_KEY_LEN);
+	memcpy(pub, e->pub[e->left], MG_X25519_KEY_LEN);
+	sodium_memzero(e->priv[e->left], MG_X25519_KEY_LEN);
+}
+
+void
+mg_x25519_ephemerals_wipe(struct mg_x25519_ephemerals *e)
+{
+	sodium_memzero(e, sizeof(*e));
 }

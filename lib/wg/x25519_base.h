@@ -1,6 +1,7 @@
 /*
- * Fixed-base X25519: the public key of a private one, through libsodium's Ed25519 base-point
- * table and the Edwards-to-Montgomery map (x25519_base.c says why and how).
+ * Fixed-base X25519: public keys of private ones, through libsodium's Ed25519 base-point table
+ * and the Edwards-to-Montgomery map, and the handshake's ephemeral key pairs made that way a
+ * batch at a time (x25519_base.c says why and how).
  */
 #ifndef MG_WG_X25519_BASE_H
 #define MG_WG_X25519_BASE_H
@@ -8,9 +9,27 @@
 #include <stdint.h>
 
 #define MG_X25519_KEY_LEN 32
+#define MG_X25519_BATCH 16 /* ephemerals per batch: one field inversion and one getrandom */
 
 /* pub = X25519(priv, 9), byte for byte what crypto_scalarmult_base gives; 0, or -1 as that
  * would (never for a clamped scalar). */
 int mg_x25519_public_key(uint8_t pub[MG_X25519_KEY_LEN], const uint8_t priv[MG_X25519_KEY_LEN]);
+
+/* The same for n keys at once (1 <= n <= MG_X25519_BATCH), sharing one inversion; 0, or -1
+ * when any of them failed as above or n is out of range. */
+int mg_x25519_public_keys(uint8_t (*pub)[MG_X25519_KEY_LEN],
+			  const uint8_t (*priv)[MG_X25519_KEY_LEN], unsigned n);
+
+/* Fresh key pairs not handed out yet; zeroed is empty. One per handshaking device. */
+struct mg_x25519_ephemerals {
+	uint8_t priv[MG_X25519_BATCH][MG_X25519_KEY_LEN];
+	uint8_t pub[MG_X25519_BATCH][MG_X25519_KEY_LEN];
+	unsigned left; /* pairs [0, left) are still unused */
+};
+
+/* A fresh ephemeral pair, never handed out before; makes the next batch when none is left. */
+void mg_x25519_ephemeral(struct mg_x25519_ephemerals *e, uint8_t priv[MG_X25519_KEY_LEN],
+			 uint8_t pub[MG_X25519_KEY_LEN]);
+void mg_x25519_ephemerals_wipe(struct mg_x25519_ephemerals *e);
 
 #endif

@@ -179,7 +179,7 @@ struct mg_bench_handshakes {
 	 * responder does three variable-base multiplications (es, ee, se; ss is precomputed per
 	 * peer) and one fixed-base one (its ephemeral key, lib/wg/x25519_base.c). */
 	double x25519_cycles;      /* crypto_scalarmult */
-	double x25519_base_cycles; /* mg_x25519_public_key, the fixed-base the handshake uses */
+	double x25519_base_cycles; /* mg_x25519_public_keys per key of a batch: the handshake's */
 	double floor_cycles;       /* 3 x25519 + 1 x25519_base */
 	double sodium_base_cycles; /* crypto_scalarmult_base, beside it: what that one replaced */
 	/* Medians of the per-handshake samples (the floor is timed right after each handshake):

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "bench_int.h"
+#include "x25519_base.h"
 
 /* "crypto)" etc.: the bottleneck role in the model column. */
 static const char *
@@ -39,9 +40,10 @@ print_head(const struct mg_bench_report *r, FILE *o)
 		return;
 	}
 	fprintf(o, "\nhandshakes (responder, one control lcore): %llu done, %.0f cycles each "
-		"(median %.0f), %.0f /s (median %.0f /s)\n", (unsigned long long)r->hs.completed,
+		"(median %.0f), %.0f /s (median %.0f /s); medians over windows of %d handshakes, "
+		"one ephemeral batch each\n", (unsigned long long)r->hs.completed,
 		r->hs.responder_cycles, r->hs.responder_median_cycles, r->hs.per_second,
-		(double)r->tsc_hz / r->hs.responder_median_cycles);
+		(double)r->tsc_hz / r->hs.responder_median_cycles, MG_X25519_BATCH);
 	fprintf(o, "  floor, timed after each handshake: X25519 %.0f cycles, X25519 base %.0f; "
 		"3 + 1 of them = %.0f cycles = %.0f /s; handshakes at %.0f%% of it (medians: "
 		"%.0f + %.0f, %.0f /s, %.0f%%)\n", r->hs.x25519_cycles, r->hs.x25519_base_cycles,
@@ -49,8 +51,9 @@ print_head(const struct mg_bench_report *r, FILE *o)
 		100.0 * r->hs.floor_cycles / r->hs.responder_cycles, r->hs.x25519_median_cycles,
 		r->hs.x25519_base_median_cycles, (double)r->tsc_hz / r->hs.floor_median_cycles,
 		100.0 * r->hs.floor_median_cycles / r->hs.responder_median_cycles);
-	fprintf(o, "  X25519 base is the Ed25519 table and a map (lib/wg/x25519_base.c); libsodium's "
-		"crypto_scalarmult_base beside it: %.0f cycles (median %.0f), %.2fx\n",
+	fprintf(o, "  X25519 base: per key of a batch of %d, the Ed25519 table and a map "
+		"(lib/wg/x25519_base.c); libsodium's crypto_scalarmult_base beside it: %.0f cycles "
+		"(median %.0f), %.2fx\n", MG_X25519_BATCH,
 		r->hs.sodium_base_cycles, r->hs.sodium_base_median_cycles,
 		r->hs.sodium_base_median_cycles / r->hs.x25519_base_median_cycles);
 	if (r->mem.bytes_per_peer == 0) { /* --only handshake */

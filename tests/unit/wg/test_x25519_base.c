@@ -1,8 +1,10 @@
-/* Unit tests of the fixed-base X25519 the handshake's ephemerals use (lib/wg/x25519_base.c).
+/* Unit tests of the fixed-base X25519 the handshake's keys use (lib/wg/x25519_base.c).
  *
  * It must be X25519(k, 9) byte for byte: RFC 7748's two test keys, and libsodium's
  * crypto_scalarmult_base for random scalars and for the edges of clamping (all bits clear, all
- * set, only the bits clamping clears).
+ * set, only the bits clamping clears); in batches of every size, which share one inversion; and
+ * the ephemeral pairs handed out from a batch are matching pairs, never the same one twice, with
+ * each private key gone from the batch once taken.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -97,6 +99,50 @@ test_clamping_edges(void)
 	}
 }
 
+static void
+test_batches(void)
+{
+	uint8_t priv[MG_X25519_BATCH][32], got[MG_X25519_BATCH][32], want[32];
+
+	for (unsigned n = 1; n <= MG_X25519_BATCH; n++) {
+		randombytes_buf(priv, sizeof(priv));
+		memset(priv[n - 1], 0xff, 32); /* an edge inside every batch, last */
+		CU_ASSERT_EQUAL_FATAL(mg_x25519_public_keys(got, (const uint8_t(*)[32])priv, n), 0);
+		for (unsigned i = 0; i < n; i++) {
+			CU_ASSERT_EQUAL_FATAL(crypto_scalarmult_base(want, priv[i]), 0);
+			if (memcmp(want, got[i], sizeof(want)) != 0) {
+				fprintf(stderr, "  batch of %u: key %u differs\n", n, i);
+				CU_FAIL("batched fixed-base X25519 differs from crypto_scalarmult_base");
+				return;
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(mg_x25519_public_keys(got, (const uint8_t(*)[32])priv, 0), -1);
+	CU_ASSERT_EQUAL(mg_x25519_public_keys(got, (const uint8_t(*)[32])priv, MG_X25519_BATCH + 1),
+			-1);
+}
+
+static void
+test_ephemerals(void)
+{
+	enum { TAKEN = 3 * MG_X25519_BATCH + 5 }; /* three refills and part of a fourth */
+	static struct mg_x25519_ephemerals e; /* zeroed: empty */
+	static uint8_t priv[TAKEN][32];
+	uint8_t pub[32], want[32];
+
+	for (unsigned i = 0; i < TAKEN; i++) {
+		mg_x25519_ephemeral(&e, priv[i], pub);
+		CU_ASSERT_EQUAL_FATAL(crypto_scalarmult_base(want, priv[i]), 0);
+		CU_ASSERT_EQUAL(memcmp(want, pub, sizeof(pub)), 0);
+		CU_ASSERT(e.left < MG_X25519_BATCH);
+		CU_ASSERT(sodium_is_zero(e.priv[e.left], 32)); /* the one just taken */
+		for (unsigned j = 0; j < i; j++)
+			CU_ASSERT(memcmp(priv[i], priv[j], 32) != 0);
+	}
+	mg_x25519_ephemerals_wipe(&e);
+	CU_ASSERT(sodium_is_zero((const uint8_t *)&e, sizeof(e)));
+}
+
 int
 main(void)
 {
@@ -104,6 +150,8 @@ main(void)
 		{ "RFC 7748 test keys", test_rfc7748_keys },
 		{ "same as libsodium, random scalars", test_random_scalars },
 		{ "same as libsodium, clamping edges", test_clamping_edges },
+		{ "batches of 1 to MG_X25519_BATCH keys", test_batches },
+		{ "ephemeral pairs from batches", test_ephemerals },
 	};
 
 	if (sodium_init() < 0)
