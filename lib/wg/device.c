@@ -530,7 +530,7 @@ handle_initiation(struct mg_wg_device *dev, const uint8_t *msg, uint64_t now_ns,
 		drop(dev, res, MG_WG_DROP_NO_INDEX);
 		return;
 	}
-	rc = mg_noise_create_response(&dev->local, &p->noise, index, &resp);
+	rc = mg_noise_create_response(&dev->local, &p->noise, index, now_ns, &resp);
 	if (rc == MG_NOISE_OK)
 		rc = mg_noise_begin_session(&p->noise, &res->keys);
 	if (rc != MG_NOISE_OK) {
@@ -671,7 +671,7 @@ mg_wg_device_create_initiation(struct mg_wg_device *dev, int peer_id, uint64_t n
 	if (!idx_alloc(dev, peer_id, &index))
 		return -1;
 	mg_tai64n_from_timespec(wall, ts);
-	if (mg_noise_create_initiation(&dev->local, &p->noise, index, ts, &m) != MG_NOISE_OK) {
+	if (mg_noise_create_initiation(&dev->local, &p->noise, index, now_ns, ts, &m) != MG_NOISE_OK) {
 		idx_remove(dev, index);
 		return -1;
 	}

@@ -220,6 +220,7 @@ mg_noise_handshake_clear(struct mg_noise_handshake *hs)
 
 enum mg_noise_result
 mg_noise_create_initiation(struct mg_noise_local *l, struct mg_noise_peer *p, uint32_t local_index,
+			   uint64_t now_ns,
 			   const uint8_t timestamp[MG_WG_TIMESTAMP_LEN], struct mg_wg_msg_initiation *msg)
 {
 	struct sym s;
@@ -231,7 +232,7 @@ mg_noise_create_initiation(struct mg_noise_local *l, struct mg_noise_peer *p, ui
 	msg->sender_index = mg_wg_le32_put(local_index);
 	sym_init(&s, l, p->remote_static);
 	/* e: a fresh pair from the batch (x25519_base.c: a quarter of the X25519 work, halved) */
-	mg_x25519_ephemeral(&l->ephemerals, e_priv, msg->ephemeral);
+	mg_x25519_ephemeral(&l->ephemerals, now_ns, e_priv, msg->ephemeral);
 	mix_ephemeral(&s, msg->ephemeral);
 	/* es */
 	if (!mix_dh(&s, true, e_priv, p->remote_static))
@@ -350,7 +351,7 @@ mix_psk(struct sym *s, const uint8_t psk[MG_WG_KEY_LEN])
 
 enum mg_noise_result
 mg_noise_create_response(struct mg_noise_local *l, struct mg_noise_peer *p, uint32_t local_index,
-			 struct mg_wg_msg_response *msg)
+			 uint64_t now_ns, struct mg_wg_msg_response *msg)
 {
 	struct sym s;
 	uint8_t e_priv[MG_WG_KEY_LEN];
@@ -366,7 +367,7 @@ mg_noise_create_response(struct mg_noise_local *l, struct mg_noise_peer *p, uint
 	memcpy(s.h, p->hs.hash, sizeof(s.h));
 	rc = MG_NOISE_ERR_INVALID_DH;
 	/* e: a fresh pair from the batch (x25519_base.c: a quarter of the X25519 work, halved) */
-	mg_x25519_ephemeral(&l->ephemerals, e_priv, msg->ephemeral);
+	mg_x25519_ephemeral(&l->ephemerals, now_ns, e_priv, msg->ephemeral);
 	mix_ephemeral(&s, msg->ephemeral);
 	/* ee */
 	if (!mix_dh(&s, false, e_priv, p->hs.remote_ephemeral))

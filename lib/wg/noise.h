@@ -93,9 +93,10 @@ void mg_noise_peer_wipe(struct mg_noise_peer *p);
 void mg_noise_handshake_clear(struct mg_noise_handshake *hs);
 
 /* Initiator: fill msg (type, sender index, e, encrypted s, encrypted timestamp). The macs are left
- * zero for the cookie maker. timestamp is the current TAI64N. */
+ * zero for the cookie maker. timestamp is the current TAI64N; now_ns the monotonic clock, which
+ * ages the batch of ephemerals. */
 enum mg_noise_result mg_noise_create_initiation(struct mg_noise_local *l, struct mg_noise_peer *p,
-						uint32_t local_index,
+						uint32_t local_index, uint64_t now_ns,
 						const uint8_t timestamp[MG_WG_TIMESTAMP_LEN],
 						struct mg_wg_msg_initiation *msg);
 
@@ -106,9 +107,10 @@ enum mg_noise_result mg_noise_consume_initiation(const struct mg_noise_local *l,
 						 mg_noise_lookup_fn lookup, void *lookup_ctx,
 						 struct mg_noise_peer **peer_out);
 
-/* Responder: build the response for a consumed initiation (macs left zero). */
+/* Responder: build the response for a consumed initiation (macs left zero); now_ns as above. */
 enum mg_noise_result mg_noise_create_response(struct mg_noise_local *l, struct mg_noise_peer *p,
-					      uint32_t local_index, struct mg_wg_msg_response *msg);
+					      uint32_t local_index, uint64_t now_ns,
+					      struct mg_wg_msg_response *msg);
 
 /* Initiator: consume a response addressed to p's pending initiation. */
 enum mg_noise_result mg_noise_consume_response(const struct mg_noise_local *l, struct mg_noise_peer *p,

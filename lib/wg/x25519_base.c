@@ -14,7 +14,8 @@
  * it back), and the arithmetic is constant time anyway. A batch of keys shares one inversion
  * (Montgomery's trick: invert the product, then peel each factor off with two multiplications),
  * so ephemerals are made MG_X25519_BATCH at a time, from one getrandom call, and handed out one
- * per handshake; each private key is wiped from the batch as it is taken.
+ * per handshake; each private key is wiped from the batch as it is taken, and what is left of a
+ * batch after MG_X25519_BATCH_TTL_NS (docs/wireguard.md weighs that exposure).
  * tests/unit/wg/test_x25519_base.c compares all of it with crypto_scalarmult_base;
  * docs/wireguard.md has the decision, docs/performance.md the figures.
  */
@@ -268,9 +269,11 @@ mg_x25519_public_key(uint8_t pub[MG_X25519_KEY_LEN], const uint8_t priv[MG_X2551
 }
 
 void
-mg_x25519_ephemeral(struct mg_x25519_ephemerals *e, uint8_t priv[MG_X25519_KEY_LEN],
-		    uint8_t pub[MG_X25519_KEY_LEN])
+mg_x25519_ephemeral(struct mg_x25519_ephemerals *e, uint64_t now_ns,
+		    uint8_t priv[MG_X25519_KEY_LEN], uint8_t pub[MG_X25519_KEY_LEN])
 {
+	if (e->left > 0 && now_ns - e->made_ns >= MG_X25519_BATCH_TTL_NS)
+		mg_x25519_ephemerals_wipe(e); /* too old to keep: the rest unused */
 	if (e->left == 0) {
 		randombytes_buf(e->priv, sizeof(e->priv)); /* one getrandom for the batch */
 		if (mg_x25519_public_keys(e->pub, (const uint8_t(*)[MG_X25519_KEY_LEN])e->priv,
@@ -282,6 +285,7 @@ mg_x25519_ephemeral(struct mg_x25519_ephemerals *e, uint8_t priv[MG_X25519_KEY_L
 			return;
 		}
 		e->left = MG_X25519_BATCH;
+		e->made_ns = now_ns;
 	}
 	e->left--;
 	memcpy(priv, e->priv[e->left], MG_X25519_KEY_LEN);

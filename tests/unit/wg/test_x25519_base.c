@@ -131,7 +131,7 @@ test_ephemerals(void)
 	uint8_t pub[32], want[32];
 
 	for (unsigned i = 0; i < TAKEN; i++) {
-		mg_x25519_ephemeral(&e, priv[i], pub);
+		mg_x25519_ephemeral(&e, 1000 + i, priv[i], pub); /* 1 ns apart: no expiry */
 		CU_ASSERT_EQUAL_FATAL(crypto_scalarmult_base(want, priv[i]), 0);
 		CU_ASSERT_EQUAL(memcmp(want, pub, sizeof(pub)), 0);
 		CU_ASSERT(e.left < MG_X25519_BATCH);
@@ -143,6 +143,27 @@ test_ephemerals(void)
 	CU_ASSERT(sodium_is_zero((const uint8_t *)&e, sizeof(e)));
 }
 
+/* A batch older than MG_X25519_BATCH_TTL_NS is dropped unused, and the next pair is new. */
+static void
+test_ephemerals_expire(void)
+{
+	static struct mg_x25519_ephemerals e;
+	const uint64_t t0 = 5ull * MG_X25519_BATCH_TTL_NS;
+	uint8_t priv[3][32], pub[32], want[32];
+
+	mg_x25519_ephemeral(&e, t0, priv[0], pub);
+	CU_ASSERT_EQUAL(e.left, MG_X25519_BATCH - 1);
+	mg_x25519_ephemeral(&e, t0 + MG_X25519_BATCH_TTL_NS - 1, priv[1], pub);
+	CU_ASSERT_EQUAL(e.left, MG_X25519_BATCH - 2); /* still the first batch */
+	mg_x25519_ephemeral(&e, t0 + MG_X25519_BATCH_TTL_NS, priv[2], pub);
+	CU_ASSERT_EQUAL(e.left, MG_X25519_BATCH - 1); /* a new one */
+	CU_ASSERT_EQUAL(e.made_ns, t0 + MG_X25519_BATCH_TTL_NS);
+	CU_ASSERT_EQUAL_FATAL(crypto_scalarmult_base(want, priv[2]), 0);
+	CU_ASSERT_EQUAL(memcmp(want, pub, sizeof(pub)), 0);
+	CU_ASSERT(memcmp(priv[2], priv[0], 32) != 0 && memcmp(priv[2], priv[1], 32) != 0);
+	mg_x25519_ephemerals_wipe(&e);
+}
+
 int
 main(void)
 {
@@ -152,6 +173,7 @@ main(void)
 		{ "same as libsodium, clamping edges", test_clamping_edges },
 		{ "batches of 1 to MG_X25519_BATCH keys", test_batches },
 		{ "ephemeral pairs from batches", test_ephemerals },
+		{ "a batch too old is dropped", test_ephemerals_expire },
 	};
 
 	if (sodium_init() < 0)
