@@ -31,6 +31,7 @@ enum nat_limits {
 						      * at most this often (nat_session.c) */
 	NAT_RECLAIM_PEER_SCAN = 64,     /* sessions of one peer examined when it is at its limit */
 	NAT_MEMO_CREATED_MAX = MG_NAT_BURST_MAX, /* creations the memo records after a bulk lookup */
+	NAT_SPLIT_LOOKUP_MIN = 16,      /* keys from which an out lookup goes in two halves */
 	NAT_PEER_ID_MAX = (1 << 24) - 1,  /* peer ids fit the keys' 24-bit field */
 };
 
@@ -186,6 +187,7 @@ struct mg_nat {
 	struct nat_port_pool pools[NAT_PROTO_COUNT];
 	struct mg_nat_stats st;            /* written only by the owner, with relaxed stores */
 	struct nat_memo memo;
+	bool split_out_lookup;             /* the last out lookup mostly hit: halve the next (nat_out.c) */
 	char name[NAT_NAME_MAX + 1];
 };
 

@@ -3,7 +3,8 @@
  * one and through mg_nat_out_lookup one by one on the other; results, bytes and statistics must
  * agree. Cases: hits, misses, malformed packets, one flow twice, an expired session met twice
  * (freed once), more packets than one bulk lookup takes, runs of one flow's packets (looked up
- * once per run). Also the table keys as the fast path writes them (nat_internal.h).
+ * once per run), and the same mix right after a burst that all hit (whose lookup then goes in
+ * two halves). Also the table keys as the fast path writes them (nat_internal.h).
  */
 #include "nat_test_util.h"
 #include "nat_internal.h"
@@ -71,11 +72,43 @@ struct burst_outcome {
 	uint64_t sessions;
 };
 
+/* Every live flow twice (the odd ones, 1, 3, ... 39, then again), through the burst call on a
+ * and one by one on b: all hit, so a halves its next lookup. */
+static void
+all_hit_first(struct mg_nat *a, struct mg_nat *b, uint64_t now)
+{
+	enum { N = FLOWS };
+	static struct tpkt pa[N], pb[N];
+	struct rte_ipv4_hdr *ips[N];
+	uint32_t peers[N], lens[N];
+	enum mg_nat_result r[N];
+
+	for (unsigned i = 0; i < N; i++) {
+		unsigned f = (2 * i + 1) % FLOWS;
+
+		flow_pkt(&pa[i], f);
+		pb[i] = pa[i];
+		peers[i] = f % 4;
+		ips[i] = tp_ip(&pa[i]);
+		lens[i] = pa[i].len;
+	}
+	CU_ASSERT_FALSE(a->split_out_lookup); /* a new instance looks a burst up whole */
+	t_out_burst(a, peers, ips, lens, N, now, r);
+	for (unsigned i = 0; i < N; i++) {
+		CU_ASSERT_EQUAL(r[i], MG_NAT_OK);
+		CU_ASSERT_EQUAL(mg_nat_out_lookup(b, peers[i], tp_ip(&pb[i]), pb[i].len, now),
+				MG_NAT_OK);
+	}
+	CU_ASSERT_TRUE(a->split_out_lookup);
+}
+
 /* The burst of pkt_of(i) through mg_nat_out_lookup_burst on one instance and one by one on
- * another with the same sessions: same results, bytes, sessions and counters. */
+ * another with the same sessions: same results, bytes, sessions and counters; after_hits: right
+ * after a burst that all hit. */
 static void
 burst_against_one_by_one(const char *name_a, const char *name_b,
-			 void (*pkt_of)(struct tpkt *, uint32_t *, unsigned), struct burst_outcome *o)
+			 void (*pkt_of)(struct tpkt *, uint32_t *, unsigned), bool after_hits,
+			 struct burst_outcome *o)
 {
 	struct mg_nat *a = t_nat(name_a), *b = t_nat(name_b);
 	static struct tpkt pa[BURST], pb[BURST];
@@ -88,6 +121,8 @@ burst_against_one_by_one(const char *name_a, const char *name_b,
 	*o = (struct burst_outcome){ 0 };
 	fill(a);
 	fill(b);
+	if (after_hits)
+		all_hit_first(a, b, now);
 	for (unsigned i = 0; i < BURST; i++) {
 		pkt_of(&pa[i], &peers[i], i);
 		pb[i] = pa[i];
@@ -130,7 +165,7 @@ test_burst_matches_one_by_one(void)
 {
 	struct burst_outcome o;
 
-	burst_against_one_by_one("nb_a", "nb_b", burst_pkt, &o);
+	burst_against_one_by_one("nb_a", "nb_b", burst_pkt, false, &o);
 	/* The mix really has all three outcomes. */
 	CU_ASSERT(o.hits > 10 && o.misses > 10 && o.errs > 3);
 	/* Every expired session the burst met was freed, exactly once; the others wait. */
@@ -158,8 +193,36 @@ test_runs_of_one_flow(void)
 {
 	struct burst_outcome o;
 
-	burst_against_one_by_one("nb_c", "nb_d", run_pkt, &o);
+	burst_against_one_by_one("nb_c", "nb_d", run_pkt, false, &o);
 	CU_ASSERT(o.hits > 10 && o.misses > 10 && o.errs > 3);
+}
+
+/* burst_pkt without the expired flows (each even flow replaced by the next, odd one): an expiry
+ * met in a burst sends every later packet of it to a lookup of its own, and this mix is to
+ * depend on the bulk lookup's hits to the end. */
+static void
+live_pkt(struct tpkt *p, uint32_t *peer, unsigned i)
+{
+	unsigned f = (i * 7) % (FLOWS + 8);
+
+	if (f < FLOWS && f % 2 == 0)
+		f++;
+	flow_pkt(p, f);
+	*peer = f % 4;
+	if (i % 11 == 5)
+		*peer = (f + 1) % 4;
+	if (i % 13 == 6)
+		p->len = 24;
+}
+
+static void
+test_halved_lookup_matches_one_by_one(void)
+{
+	struct burst_outcome o;
+
+	burst_against_one_by_one("nb_e", "nb_f", live_pkt, true, &o);
+	CU_ASSERT(o.hits > 10 && o.misses > 10 && o.errs > 3);
+	CU_ASSERT_EQUAL(o.sessions, FLOWS); /* nothing expired was met */
 }
 
 /* The fast path writes a session key as two words (nat_okey_set) and hashes it inline
@@ -222,6 +285,7 @@ main(int argc, char **argv)
 		{ "burst lookup = one by one", test_burst_matches_one_by_one },
 		{ "burst lookup refreshes timers", test_burst_refreshes_timer },
 		{ "runs of one flow", test_runs_of_one_flow },
+		{ "halved lookup after all hits = one by one", test_halved_lookup_matches_one_by_one },
 		{ "key words and hash", test_key_words_and_hash },
 	};
 
