@@ -296,7 +296,7 @@ mg_wg_device_destroy(struct mg_wg_device *dev)
 	free(dev->idx_table);
 	if (dev->rl != NULL)
 		mg_ratelimiter_destroy(dev->rl);
-	sodium_memzero(dev, sizeof(*dev)); /* static key, cookie secret, hash secret */
+	sodium_memzero(dev, sizeof(*dev)); /* static key, ephemerals made ahead, cookie and hash secrets */
 	free(dev);
 }
 

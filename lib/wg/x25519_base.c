@@ -21,6 +21,7 @@
  */
 #include "x25519_base.h"
 
+#include <endian.h>
 #include <stdbool.h>
 #include <string.h>
 
