@@ -187,7 +187,7 @@ struct mg_nat {
 	struct nat_port_pool pools[NAT_PROTO_COUNT];
 	struct mg_nat_stats st;            /* written only by the owner, with relaxed stores */
 	struct nat_memo memo;
-	bool split_out_lookup;             /* the last out lookup mostly hit: halve the next (nat_out.c) */
+	bool split_out_lookup;             /* the last out lookup mostly hit (nat_out.c) */
 	char name[NAT_NAME_MAX + 1];
 };
 

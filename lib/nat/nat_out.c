@@ -130,7 +130,8 @@ out_bulk_lookup_part(struct mg_nat *nat, const void **kp, hash_sig_t *sig, unsig
 {
 	uint64_t h = 0;
 
-	rte_hash_lookup_with_hash_bulk_data(nat->out_h, kp + from, sig + from, cnt, &h, data + from);
+	rte_hash_lookup_with_hash_bulk_data(nat->out_h, kp + from, sig + from, cnt, &h,
+					    data + from);
 	for (unsigned j = 0; j < cnt; j++)
 		if (h & (1ULL << j))
 			rte_prefetch0(&nat->sessions[(uint32_t)(uintptr_t)data[from + j]]);

@@ -53,11 +53,22 @@ enum mg_bench_dir {
 	MG_BENCH_N_DIRS,
 };
 
+/* What --only picks: one section of the plan with the floor, quicker to repeat. */
+enum mg_bench_only {
+	MG_BENCH_ONLY_ALL = -1,     /* no --only: the whole plan */
+	MG_BENCH_ONLY_PIPELINE = 0, /* the pipeline, and run-to-completion at its K */
+	MG_BENCH_ONLY_SINGLE_PEER,  /* one peer on one and two crypto lcores */
+	MG_BENCH_ONLY_RTC,          /* the run-to-completion lines at K=1 and the pipeline's K */
+	MG_BENCH_ONLY_HANDSHAKE,    /* the handshake line alone, to profile */
+	MG_BENCH_ONLY_NAT,          /* new flows and established ones, 1k..1M sessions */
+	MG_BENCH_N_ONLY,
+};
+
 struct mg_bench_opts {
 	bool quick;              /* a second or two: small K and NAT sizes (the test) */
 	const char *json_path;   /* NULL: no JSON file */
 	unsigned max_workers;    /* 0: every CPU but the main one, at least 2 */
-	const char *only;        /* NULL, "pipeline", "single_peer" or "rtc": just those lines */
+	enum mg_bench_only only; /* MG_BENCH_ONLY_ALL, or just that section */
 	const char *huge_dir;    /* NULL: --no-huge; else a hugetlbfs mount for the EAL heap */
 	uint64_t packets;        /* 0: the plan's; else per run-to-completion line */
 	int size, dir;           /* -1: every size / direction of the run-to-completion lines */

@@ -398,13 +398,13 @@ single_peer_lines(struct mg_bench_report *r, const struct plan *pl)
 
 static int
 run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
-	 const char *only)
+	 enum mg_bench_only only)
 {
-	bool all = only == NULL, pipe = all || strcmp(only, "pipeline") == 0;
-	bool peer = all || strcmp(only, "single_peer") == 0;
-	bool rtc = !all && strcmp(only, "rtc") == 0; /* K=1 and the pipeline's K: quick to repeat */
-	bool hs = all || strcmp(only, "handshake") == 0; /* the handshake line alone, to profile */
-	bool nat = all || strcmp(only, "nat") == 0; /* new flows and established ones, 1k..1M */
+	bool all = only == MG_BENCH_ONLY_ALL, pipe = all || only == MG_BENCH_ONLY_PIPELINE;
+	bool peer = all || only == MG_BENCH_ONLY_SINGLE_PEER;
+	bool rtc = only == MG_BENCH_ONLY_RTC;
+	bool hs = all || only == MG_BENCH_ONLY_HANDSHAKE;
+	bool nat = all || only == MG_BENCH_ONLY_NAT;
 
 	mg_bench_floor_measure(&r->floor, pl->floor_buffers, pl->floor_rounds);
 	if (hs && mg_bench_handshakes_measure(&r->hs, pl->handshakes) != 0)
@@ -428,6 +428,19 @@ run_plan(struct mg_bench_report *r, const struct plan *pl, unsigned max_workers,
 			return -1;
 	}
 	return 0;
+}
+
+/* --only's names, in enum mg_bench_only's order. */
+static const char *const only_names[MG_BENCH_N_ONLY] = {
+	[MG_BENCH_ONLY_PIPELINE] = "pipeline", [MG_BENCH_ONLY_SINGLE_PEER] = "single_peer",
+	[MG_BENCH_ONLY_RTC] = "rtc", [MG_BENCH_ONLY_HANDSHAKE] = "handshake",
+	[MG_BENCH_ONLY_NAT] = "nat",
+};
+
+static const char *
+only_name_of(unsigned i)
+{
+	return only_names[i];
 }
 
 static const char *
@@ -455,10 +468,12 @@ name_index(const char *name, unsigned n, const char *(*name_of)(unsigned))
 static int
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N] "
-		"[--only pipeline|single_peer|rtc|handshake|nat] [--huge-dir DIR]\n"
+	fprintf(stderr, "usage: %s [--quick] [--json FILE] [--workers N] [--only ", prog);
+	for (unsigned i = 0; i < MG_BENCH_N_ONLY; i++)
+		fprintf(stderr, "%s%s", i ? "|" : "", only_names[i]);
+	fprintf(stderr, "] [--huge-dir DIR]\n"
 		"  run-to-completion lines only (to profile one line): [--packets N] "
-		"[--size 64|512|1420|imix] [--dir mesh_to_internet|internet_to_mesh]\n", prog);
+		"[--size 64|512|1420|imix] [--dir mesh_to_internet|internet_to_mesh]\n");
 	return 2;
 }
 
@@ -475,7 +490,8 @@ main(int argc, char **argv)
 					      { "dir", required_argument, NULL, 'd' },
 					      { NULL, 0, NULL, 0 } };
 	static struct mg_bench_report r;
-	struct mg_bench_opts o = { .size = -1, .dir = -1 };
+	struct mg_bench_opts o = { .only = MG_BENCH_ONLY_ALL, .size = -1, .dir = -1 };
+	int only;
 	struct plan plan;
 	int c, rc;
 
@@ -486,12 +502,9 @@ main(int argc, char **argv)
 			o.json_path = optarg;
 		else if (c == 'w')
 			o.max_workers = (unsigned)atoi(optarg);
-		else if (c == 'o' && (strcmp(optarg, "pipeline") == 0 ||
-				      strcmp(optarg, "single_peer") == 0 ||
-				      strcmp(optarg, "rtc") == 0 ||
-				      strcmp(optarg, "handshake") == 0 ||
-				      strcmp(optarg, "nat") == 0))
-			o.only = optarg;
+		else if (c == 'o' &&
+			 (only = name_index(optarg, MG_BENCH_N_ONLY, only_name_of)) >= 0)
+			o.only = (enum mg_bench_only)only;
 		else if (c == 'h')
 			o.huge_dir = optarg;
 		else if (c == 'p' && atoll(optarg) > 0)
