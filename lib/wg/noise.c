@@ -152,7 +152,6 @@ sym_init(struct sym *s, const struct mg_noise_local *l, const uint8_t *responder
 	sodium_memzero(s->key, sizeof(s->key));
 }
 
-
 /* e: h = HASH(h || e_pub), ck = KDF1(ck, e_pub). */
 static void
 mix_ephemeral(struct sym *s, const uint8_t e_pub[MG_WG_KEY_LEN])
