@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #define MG_X25519_KEY_LEN 32
+#ifndef MG_X25519_BATCH
 #define MG_X25519_BATCH 16 /* ephemerals per batch: one field inversion and one getrandom */
+#endif
 /* A batch's unused pairs are dropped this long after it was made, so a copy of memory holds at
  * most this much of the future's handshakes (the session keys beside them live 180 s). */
 #define MG_X25519_BATCH_TTL_NS (1000ull * 1000 * 1000)

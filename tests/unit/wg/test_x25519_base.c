@@ -153,8 +153,12 @@ test_ephemerals_expire(void)
 
 	mg_x25519_ephemeral(&e, t0, priv[0], pub);
 	CU_ASSERT_EQUAL(e.left, MG_X25519_BATCH - 1);
-	mg_x25519_ephemeral(&e, t0 + MG_X25519_BATCH_TTL_NS - 1, priv[1], pub);
-	CU_ASSERT_EQUAL(e.left, MG_X25519_BATCH - 2); /* still the first batch */
+	if (MG_X25519_BATCH > 2) {
+		mg_x25519_ephemeral(&e, t0 + MG_X25519_BATCH_TTL_NS - 1, priv[1], pub);
+		CU_ASSERT_EQUAL(e.left, MG_X25519_BATCH - 2); /* still the first batch */
+	} else {
+		memset(priv[1], 0, sizeof(priv[1])); /* batches of one or two: nothing to age */
+	}
 	mg_x25519_ephemeral(&e, t0 + MG_X25519_BATCH_TTL_NS, priv[2], pub);
 	CU_ASSERT_EQUAL(e.left, MG_X25519_BATCH - 1); /* a new one */
 	CU_ASSERT_EQUAL(e.made_ns, t0 + MG_X25519_BATCH_TTL_NS);
