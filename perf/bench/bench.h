@@ -193,8 +193,9 @@ struct mg_bench_handshakes {
 	double x25519_base_cycles; /* mg_x25519_public_keys per key of a batch: the handshake's */
 	double floor_cycles;       /* 3 x25519 + 1 x25519_base */
 	double sodium_base_cycles; /* crypto_scalarmult_base, beside it: what that one replaced */
-	/* Medians of the per-handshake samples (the floor is timed right after each handshake):
-	 * what preemptions on a shared machine do not move. */
+	/* Medians, what preemptions on a shared machine do not move: the floor's of its samples
+	 * timed right after each handshake, the responder's of windows of MG_X25519_BATCH
+	 * handshakes (one ephemeral batch each), per handshake. */
 	double responder_median_cycles, x25519_median_cycles, x25519_base_median_cycles;
 	double floor_median_cycles; /* 3 x25519 + 1 x25519_base, medians */
 	double sodium_base_median_cycles;

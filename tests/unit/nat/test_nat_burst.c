@@ -33,19 +33,28 @@ fill(struct mg_nat *nat)
 	}
 }
 
-/* Packet i of the burst: a mix of live flows, expired flows (some twice), unknown flows, a flow
- * of another peer id, and truncated packets. */
+/* Packet i of the burst: a mix of live flows, expired flows (some twice) unless live_only
+ * (each even flow then replaced by the next, odd one), unknown flows, a flow of another peer id,
+ * and truncated packets. */
 static void
-burst_pkt(struct tpkt *p, uint32_t *peer, unsigned i)
+mix_pkt(struct tpkt *p, uint32_t *peer, unsigned i, bool live_only)
 {
 	unsigned f = (i * 7) % (FLOWS + 8);
 
+	if (live_only && f < FLOWS && f % 2 == 0)
+		f++;
 	flow_pkt(p, f);
 	*peer = f % 4;
 	if (i % 11 == 5)
 		*peer = (f + 1) % 4;     /* same 5-tuple, another peer: no session */
 	if (i % 13 == 6)
 		p->len = 24;             /* UDP header cut: ERR_TRUNCATED */
+}
+
+static void
+burst_pkt(struct tpkt *p, uint32_t *peer, unsigned i)
+{
+	mix_pkt(p, peer, i, false);
 }
 
 /* Expired flows (even, < FLOWS) that some packet of the burst looks up with its own peer id. */
@@ -197,22 +206,12 @@ test_runs_of_one_flow(void)
 	CU_ASSERT(o.hits > 10 && o.misses > 10 && o.errs > 3);
 }
 
-/* burst_pkt without the expired flows (each even flow replaced by the next, odd one): an expiry
- * met in a burst sends every later packet of it to a lookup of its own, and this mix is to
- * depend on the bulk lookup's hits to the end. */
+/* burst_pkt without the expired flows: an expiry met in a burst sends every later packet of it
+ * to a lookup of its own, and this mix is to depend on the bulk lookup's hits to the end. */
 static void
 live_pkt(struct tpkt *p, uint32_t *peer, unsigned i)
 {
-	unsigned f = (i * 7) % (FLOWS + 8);
-
-	if (f < FLOWS && f % 2 == 0)
-		f++;
-	flow_pkt(p, f);
-	*peer = f % 4;
-	if (i % 11 == 5)
-		*peer = (f + 1) % 4;
-	if (i % 13 == 6)
-		p->len = 24;
+	mix_pkt(p, peer, i, true);
 }
 
 static void
